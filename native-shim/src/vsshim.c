@@ -1,0 +1,39 @@
+/* vsshim.c - exported wrappers for DPDK's static inline fast path. See vsshim.h. */
+#include <rte_config.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_lcore.h>
+#include <rte_errno.h>
+#include <rte_cycles.h>
+#include "vsshim.h"
+
+uint16_t vs_eth_rx_burst(uint16_t port_id, uint16_t queue_id, struct rte_mbuf **rx_pkts, uint16_t nb_pkts)
+{
+    return rte_eth_rx_burst(port_id, queue_id, rx_pkts, nb_pkts);
+}
+
+uint16_t vs_eth_tx_burst(uint16_t port_id, uint16_t queue_id, struct rte_mbuf **tx_pkts, uint16_t nb_pkts)
+{
+    return rte_eth_tx_burst(port_id, queue_id, tx_pkts, nb_pkts);
+}
+
+void vs_pktmbuf_free(struct rte_mbuf *m) { rte_pktmbuf_free(m); }
+
+void vs_pktmbuf_free_bulk(struct rte_mbuf **mbufs, unsigned int count) { rte_pktmbuf_free_bulk(mbufs, count); }
+
+int vs_pktmbuf_alloc_bulk(struct rte_mempool *pool, struct rte_mbuf **mbufs, unsigned int count)
+{
+    return rte_pktmbuf_alloc_bulk(pool, mbufs, count);
+}
+
+void *vs_pktmbuf_mtod(struct rte_mbuf *m) { return rte_pktmbuf_mtod(m, void *); }
+
+uint16_t vs_mbuf_refcnt_update(struct rte_mbuf *m, int16_t v) { return rte_mbuf_refcnt_update(m, v); }
+
+uint16_t vs_mbuf_refcnt_read(const struct rte_mbuf *m) { return rte_mbuf_refcnt_read(m); }
+
+unsigned int vs_lcore_id(void) { return rte_lcore_id(); }
+
+int vs_errno(void) { return rte_errno; }
+
+uint64_t vs_rdtsc(void) { return rte_rdtsc(); }
