@@ -1,0 +1,26 @@
+package io.vswitch;
+
+/**
+ * Process exit codes shared by vswitch, vswitch-gen and the bench: a script can tell
+ * what to fix from the code alone. 0 is success; 1 is an internal error (a bug: it
+ * prints a stack trace); the rest are user or environment errors (one line, no trace).
+ */
+public enum ExitCode {
+    OK(0),
+    INTERNAL(1),
+    USAGE(2),          // bad option or value
+    HUGEPAGES(3),      // no hugepages reserved / hugetlbfs not mounted
+    SOCKET(4),         // vhost socket path in use or not a socket
+    LCORE(5),          // lcore not available, lcores vs queues mismatch
+    EAL(6),            // rte_eal_init failed for another reason
+    PORT(7),           // no such vdev/port, configure/queue setup/start failed
+    MEMPOOL(8),        // mbuf pool could not be created
+    PEER(9),           // peer did not connect / traffic check failed (generator)
+    ;
+
+    public final int code;
+
+    ExitCode(int code) {
+        this.code = code;
+    }
+}

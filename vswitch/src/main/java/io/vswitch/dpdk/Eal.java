@@ -1,0 +1,116 @@
+package io.vswitch.dpdk;
+
+import static io.vswitch.bindings.generated.rte_eal_h.rte_eal_cleanup;
+import static io.vswitch.bindings.generated.rte_eal_h.rte_eal_init;
+import static io.vswitch.bindings.generated.rte_eal_h.rte_strerror;
+
+import io.vswitch.ExitCode;
+import io.vswitch.UserError;
+import io.vswitch.bindings.generated.vsshim_h;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * DPDK's Environment Abstraction Layer: the first rung of every program's init ladder.
+ *
+ * <p>{@link #init} checks what EAL would otherwise fail on with a page of log lines
+ * (hugepages reserved and mounted, unless {@code --no-huge}) and turns a failure into a
+ * {@link UserError} that names the fix. EAL can be initialised once per process.
+ */
+public final class Eal {
+    private static boolean initialised;
+
+    private Eal() {}
+
+    /** rte_eal_init with {@code args} (argv[0] included). */
+    public static synchronized void init(List<String> args) {
+        if (initialised) {
+            throw new IllegalStateException("EAL is already initialised in this process");
+        }
+        if (!args.contains("--no-huge")) {
+            checkHugepages();
+        }
+        Arena arena = Arena.global(); // EAL keeps pointers into argv
+        MemorySegment argv = arena.allocate(ValueLayout.ADDRESS, args.size() + 1);
+        for (int i = 0; i < args.size(); i++) {
+            argv.setAtIndex(ValueLayout.ADDRESS, i, arena.allocateFrom(args.get(i)));
+        }
+        int rc = rte_eal_init(args.size(), argv);
+        if (rc < 0) {
+            int errno = vsshim_h.vs_errno();
+            throw new UserError(ExitCode.EAL, "rte_eal_init failed: " + strerror(errno)
+                    + " (the EAL lines above say which argument or resource; another DPDK process with the same"
+                    + " --file-prefix? EAL arguments: " + String.join(" ", args.subList(1, args.size())) + ")");
+        }
+        initialised = true;
+    }
+
+    public static synchronized boolean initialised() {
+        return initialised;
+    }
+
+    /** rte_eal_cleanup; safe to call when init failed or never ran. */
+    public static synchronized void cleanup() {
+        if (initialised) {
+            rte_eal_cleanup();
+            initialised = false;
+        }
+    }
+
+    /** rte_strerror for a DPDK or libc errno. */
+    public static String strerror(int errno) {
+        int e = Math.abs(errno);
+        return rte_strerror(e).reinterpret(512).getString(0) + " (errno " + e + ")";
+    }
+
+    /** The message for rte_errno of the calling thread. */
+    public static String lastError() {
+        return strerror(vsshim_h.vs_errno());
+    }
+
+    /** Fails with a fix when no hugepages are reserved or hugetlbfs is not mounted. */
+    static void checkHugepages() {
+        long total = 0;
+        long free = 0;
+        Path sys = Path.of("/sys/kernel/mm/hugepages");
+        try (var dirs = Files.list(sys)) {
+            for (Path d : dirs.toList()) {
+                total += readLong(d.resolve("nr_hugepages"));
+                free += readLong(d.resolve("free_hugepages"));
+            }
+        } catch (IOException e) {
+            throw new UserError(ExitCode.HUGEPAGES, "cannot read " + sys + ": is this Linux with hugepage support?");
+        }
+        if (total == 0) {
+            throw new UserError(ExitCode.HUGEPAGES, "no hugepages reserved: run `echo 1024 > /proc/sys/vm/nr_hugepages`"
+                    + " as root (bin/setup does it), or pass --no-huge -m 512 for a small test");
+        }
+        if (free == 0) {
+            throw new UserError(ExitCode.HUGEPAGES, "all " + total + " hugepages are in use (by other DPDK processes or VMs):"
+                    + " reserve more (echo N > /proc/sys/vm/nr_hugepages), stop a process, or pass --no-huge -m 512");
+        }
+        String mounts;
+        try {
+            mounts = Files.readString(Path.of("/proc/mounts"));
+        } catch (IOException e) {
+            mounts = "";
+        }
+        if (!mounts.contains(" hugetlbfs ")) {
+            throw new UserError(ExitCode.HUGEPAGES, "hugetlbfs is not mounted: run `mkdir -p /dev/hugepages &&"
+                    + " mount -t hugetlbfs nodev /dev/hugepages` (bin/setup does it), or pass --no-huge -m 512");
+        }
+    }
+
+    private static long readLong(Path p) {
+        try {
+            return Long.parseLong(Files.readString(p).strip());
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package io.vswitch.dpdk;
+
+import io.vswitch.ExitCode;
+import io.vswitch.UserError;
+import io.vswitch.bindings.generated.rte_eal_h;
+import io.vswitch.bindings.generated.vsshim_h;
+import java.util.List;
+
+/**
+ * Turning the calling Java platform thread into a DPDK lcore: pin it to one CPU with
+ * sched_setaffinity, then rte_thread_register() so it gets a real lcore id (per-lcore
+ * mempool caches and rte_lcore_id() work as on an EAL worker).
+ *
+ * <p>Why Java threads rather than EAL workers launched with an upcall: the poll loop stays
+ * an ordinary Java thread (named, visible to jcmd/JFR, per-thread allocation counters for
+ * the zero-allocation test, no native frame below it), EAL needs only its main lcore, and
+ * both variants measured the same (see bench/README.md).
+ */
+public final class Lcore {
+    private Lcore() {}
+
+    /** Pins the calling thread to {@code cpu} and registers it with EAL; returns its lcore id. */
+    public static int pinAndRegister(int cpu) {
+        int err = Libc.setAffinity(0, List.of(cpu));
+        if (err != 0) {
+            throw new UserError(ExitCode.LCORE, "cannot pin a poll thread to CPU " + cpu + " (errno " + err
+                    + "): is the CPU online and in this process's cpuset (see `taskset -p $$`)?");
+        }
+        if (rte_eal_h.rte_thread_register() != 0) {
+            throw new UserError(ExitCode.LCORE, "rte_thread_register failed for CPU " + cpu + ": " + Eal.lastError()
+                    + " (more poll threads than free lcore ids?)");
+        }
+        return vsshim_h.vs_lcore_id();
+    }
+
+    public static void unregister() {
+        rte_eal_h.rte_thread_unregister();
+    }
+
+    /** CPUs this process may use. */
+    public static List<Integer> allowedCpus() {
+        return Libc.getAffinity(0);
+    }
+}

@@ -1,0 +1,52 @@
+package io.vswitch.dpdk;
+
+import io.vswitch.bindings.generated.rte_mbuf;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Hot-path access to mbufs by address, through one long-lived segment that spans the
+ * address space: no {@code reinterpret}, no segment object per packet.
+ *
+ * <pre>
+ *   rte_mbuf @ m:  buf_addr ──► [ headroom | data_off ─► packet bytes (data_len) ... ]
+ * </pre>
+ * Offsets are the generated constants (checked against gcc by LayoutTest).
+ */
+public final class Mbufs {
+    private Mbufs() {}
+
+    /** Everything: packet data and mbuf headers are addressed absolutely within it. */
+    public static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    public static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG;
+    public static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT;
+    public static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT;
+
+    public static final long BUF_ADDR = rte_mbuf.buf_addr$OFFSET;
+    public static final long DATA_OFF = rte_mbuf.data_off$OFFSET;
+    public static final long DATA_LEN = rte_mbuf.data_len$OFFSET;
+    public static final long PKT_LEN = rte_mbuf.pkt_len$OFFSET;
+    public static final long NB_SEGS = rte_mbuf.nb_segs$OFFSET;
+    public static final long PORT = rte_mbuf.port$OFFSET;
+
+    /** Address of the first packet byte of mbuf {@code m} (rte_pktmbuf_mtod). */
+    public static long data(long m) {
+        return ALL.get(U64, m + BUF_ADDR) + Short.toUnsignedLong(ALL.get(U16, m + DATA_OFF));
+    }
+
+    /** Bytes in the first segment. */
+    public static int dataLen(long m) {
+        return Short.toUnsignedInt(ALL.get(U16, m + DATA_LEN));
+    }
+
+    public static int pktLen(long m) {
+        return ALL.get(U32, m + PKT_LEN);
+    }
+
+    /** Sets data_len and pkt_len of a single-segment mbuf. */
+    public static void setLen(long m, int len) {
+        ALL.set(U16, m + DATA_LEN, (short) len);
+        ALL.set(U32, m + PKT_LEN, len);
+    }
+}
