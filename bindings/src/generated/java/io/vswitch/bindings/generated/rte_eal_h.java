@@ -350,4 +350,10 @@ public final class rte_eal_h {
             throw new AssertionError("unreachable", t);
         }
     }
+
+    /** Function pointer type {@code lcore_function_t}: descriptor for upcall stubs. */
+    public static final FunctionDescriptor lcore_function_t$DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS);
+    public static MemorySegment lcore_function_t$allocate(MethodHandle target, Arena arena) {
+        return Linker.nativeLinker().upcallStub(target, lcore_function_t$DESC, arena);
+    }
 }

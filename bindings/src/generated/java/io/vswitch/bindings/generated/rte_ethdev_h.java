@@ -482,4 +482,10 @@ public final class rte_ethdev_h {
             throw new AssertionError("unreachable", t);
         }
     }
+
+    /** Function pointer type {@code rte_eth_dev_cb_fn}: descriptor for upcall stubs. */
+    public static final FunctionDescriptor rte_eth_dev_cb_fn$DESC = FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_INT, ADDRESS, ADDRESS);
+    public static MemorySegment rte_eth_dev_cb_fn$allocate(MethodHandle target, Arena arena) {
+        return Linker.nativeLinker().upcallStub(target, rte_eth_dev_cb_fn$DESC, arena);
+    }
 }

@@ -1,0 +1,81 @@
+package io.vswitch.dpdk;
+
+import static io.vswitch.bindings.generated.rte_ethdev_h.*;
+
+import io.vswitch.bindings.generated.rte_eth_vhost_h;
+import io.vswitch.bindings.generated.rte_eth_vhost_queue_event;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * Link and queue-state events, one log line each: "guest connected", "rx queue 1 enabled".
+ *
+ * <p>ethdev calls the registered callback on DPDK's interrupt thread (a native thread the
+ * upcall attaches to the JVM). The callback must never throw into C, so it catches all.
+ */
+public final class PortEvents {
+    private static final Map<Integer, EthPort> PORTS = new ConcurrentHashMap<>();
+    private static volatile Consumer<String> log = s -> {};
+    private static MemorySegment stub;
+
+    private PortEvents() {}
+
+    public static synchronized void watch(EthPort port, Consumer<String> logger) {
+        log = logger;
+        if (stub == null) {
+            try {
+                MethodHandle target = MethodHandles.lookup().findStatic(PortEvents.class, "onEvent",
+                        MethodType.methodType(int.class, short.class, int.class, MemorySegment.class, MemorySegment.class));
+                stub = rte_eth_dev_cb_fn$allocate(target, Arena.global());
+            } catch (ReflectiveOperationException e) {
+                throw new AssertionError(e);
+            }
+        }
+        PORTS.put(port.id, port);
+        rte_eth_dev_callback_register((short) port.id, RTE_ETH_EVENT_INTR_LSC, stub, MemorySegment.NULL);
+        rte_eth_dev_callback_register((short) port.id, RTE_ETH_EVENT_QUEUE_STATE, stub, MemorySegment.NULL);
+    }
+
+    public static synchronized void unwatch(EthPort port) {
+        if (stub != null && PORTS.remove(port.id) != null) {
+            rte_eth_dev_callback_unregister((short) port.id, RTE_ETH_EVENT_INTR_LSC, stub, MemorySegment.NULL);
+            rte_eth_dev_callback_unregister((short) port.id, RTE_ETH_EVENT_QUEUE_STATE, stub, MemorySegment.NULL);
+        }
+    }
+
+    @SuppressWarnings("unused") // upcall target
+    private static int onEvent(short portId, int event, MemorySegment arg, MemorySegment ret) {
+        try {
+            EthPort p = PORTS.get(Short.toUnsignedInt(portId));
+            String name = p == null ? "port " + Short.toUnsignedInt(portId) : p.name;
+            if (event == RTE_ETH_EVENT_INTR_LSC) {
+                boolean up = p != null && p.linkUp();
+                boolean vhost = p != null && "net_vhost".equals(p.info().driver());
+                log.accept(name + ": " + (vhost ? (up ? "guest connected" : "guest disconnected") : "link")
+                        + " (link " + (up ? "up" : "down") + ")");
+            } else if (event == RTE_ETH_EVENT_QUEUE_STATE && p != null && "net_vhost".equals(p.info().driver())) {
+                try (Arena a = Arena.ofConfined()) {
+                    MemorySegment ev = a.allocate(rte_eth_vhost_queue_event.$LAYOUT);
+                    while (rte_eth_vhost_h.rte_eth_vhost_get_queue_event(portId, ev) == 0) {
+                        log.accept(name + ": guest " + (rte_eth_vhost_queue_event.rx(ev) ? "rx" : "tx") + " queue "
+                                + Short.toUnsignedInt(rte_eth_vhost_queue_event.queue_id(ev)) + " "
+                                + (rte_eth_vhost_queue_event.enable(ev) ? "enabled" : "disabled"));
+                    }
+                }
+            }
+        } catch (Throwable t) {
+            try {
+                log.accept("event handler error: " + t);
+            } catch (Throwable ignored) {
+                // nothing more we can do on the interrupt thread
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,165 @@
+package io.vswitch.reflector;
+
+import io.vswitch.bindings.generated.vsshim_h;
+import io.vswitch.datapath.ReflectMode;
+import io.vswitch.dpdk.Lcore;
+import io.vswitch.dpdk.Mbufs;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * One lcore's poll loop: for each (port, queue) pair it owns, receive a burst, apply the
+ * reflect mode to each frame, send the burst back on the same queue, and free what the
+ * tx burst did not take. Every mbuf is sent or freed in the iteration that received it.
+ *
+ * <pre>
+ *    rx_burst(port,q) ──► [m0 m1 .. mn-1] ──mode──► tx_burst(port,q) ──► sent
+ *                                                         └─ rest ──► free_bulk (drops++)
+ * </pre>
+ *
+ * <p>Nothing in {@link #run} allocates per packet or per burst: the burst array, its tail
+ * slices and the counters are made before the loop; packet bytes are reached through the
+ * one everything-segment {@link Mbufs#ALL}; the burst and free calls are the generated
+ * static final handles, linked with {@code Linker.Option.critical}.
+ */
+public final class PollLoop implements Runnable {
+    private final int cpu;
+    private final ReflectMode mode;
+    private final int burst;
+    private final short[] ports;
+    private final short[] queues;
+    private final QueueCounters[] counters;
+    private final MemorySegment pkts;
+    /** tails[i] = pkts from index i on: what free_bulk gets after a short tx. */
+    private final MemorySegment[] tails;
+    /** data_len of each frame of the burst, read before tx_burst hands the mbufs over. */
+    private final int[] lens;
+    private volatile boolean running = true;
+    private volatile int lcoreId = -1;
+    private volatile Throwable failure;
+    private volatile long threadId = -1;
+    private volatile long allocBaseline;
+    private volatile long allocFinal = -1;
+
+    public PollLoop(int cpu, ReflectMode mode, int burst, int[] ports, int[] queues, QueueCounters[] counters) {
+        this.cpu = cpu;
+        this.mode = mode;
+        this.burst = burst;
+        this.ports = new short[ports.length];
+        this.queues = new short[queues.length];
+        for (int i = 0; i < ports.length; i++) {
+            this.ports[i] = (short) ports[i];
+            this.queues[i] = (short) queues[i];
+        }
+        this.counters = counters;
+        this.pkts = Arena.global().allocate(ValueLayout.ADDRESS, burst);
+        this.lens = new int[burst];
+        this.tails = new MemorySegment[burst + 1];
+        for (int i = 0; i <= burst; i++) {
+            tails[i] = pkts.asSlice((long) i * 8);
+        }
+    }
+
+    public void stop() {
+        running = false;
+    }
+
+    public int lcoreId() {
+        return lcoreId;
+    }
+
+    public int cpu() {
+        return cpu;
+    }
+
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** Bytes this poll thread allocated since its loop started, or -1 before it started. */
+    public long allocatedInLoop() {
+        long fin = allocFinal;
+        if (fin >= 0) {
+            return fin;
+        }
+        long id = threadId;
+        long now = id < 0 ? -1 : THREADS.getThreadAllocatedBytes(id);
+        return now < 0 ? -1 : now - allocBaseline;
+    }
+
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+
+    @Override
+    public void run() {
+        try {
+            lcoreId = Lcore.pinAndRegister(cpu);
+            // Link the burst handles now, so class initialisation is not charged to the loop.
+            vsshim_h.vs_eth_rx_burst$handle();
+            vsshim_h.vs_eth_tx_burst$handle();
+            vsshim_h.vs_pktmbuf_free_bulk$handle();
+            threadId = Thread.currentThread().threadId();
+            allocBaseline = THREADS.getCurrentThreadAllocatedBytes();
+            loop();
+            allocFinal = THREADS.getCurrentThreadAllocatedBytes() - allocBaseline;
+        } catch (Throwable t) {
+            failure = t;
+        } finally {
+            if (lcoreId >= 0) {
+                Lcore.unregister();
+            }
+        }
+    }
+
+    private void loop() {
+        final MemorySegment pkts = this.pkts;
+        final MemorySegment[] tails = this.tails;
+        final int[] lens = this.lens;
+        final short[] ports = this.ports;
+        final short[] queues = this.queues;
+        final QueueCounters[] counters = this.counters;
+        final short burst = (short) this.burst;
+        final int pairs = ports.length;
+        final int mode = this.mode.ordinal();
+        while (running) {
+            for (int k = 0; k < pairs; k++) {
+                QueueCounters c = counters[k];
+                int n = Short.toUnsignedInt(vsshim_h.vs_eth_rx_burst(ports[k], queues[k], pkts, burst));
+                if (n == 0) {
+                    c.emptyPolls++;
+                    continue;
+                }
+                long bytes = 0;
+                for (int i = 0; i < n; i++) {
+                    long m = pkts.getAtIndex(ValueLayout.JAVA_LONG, i);
+                    int len = Mbufs.dataLen(m);
+                    lens[i] = len;
+                    bytes += len;
+                    if (mode == MODE_MACSWAP) {
+                        ReflectMode.macswap(Mbufs.ALL, Mbufs.data(m), len);
+                    } else if (mode == MODE_5TSWAP) {
+                        ReflectMode.fiveTupleSwap(Mbufs.ALL, Mbufs.data(m), len);
+                    }
+                }
+                int sent = Short.toUnsignedInt(vsshim_h.vs_eth_tx_burst(ports[k], queues[k], pkts, (short) n));
+                long txBytes = bytes;
+                if (sent < n) {
+                    vsshim_h.vs_pktmbuf_free_bulk(tails[sent], n - sent);
+                    c.drops += n - sent;
+                    for (int i = sent; i < n; i++) {
+                        txBytes -= lens[i];
+                    }
+                }
+                c.rxPkts += n;
+                c.txPkts += sent;
+                c.rxBytes += bytes;
+                c.txBytes += txBytes;
+                c.bursts++;
+            }
+        }
+    }
+
+    private static final int MODE_MACSWAP = ReflectMode.MACSWAP.ordinal();
+    private static final int MODE_5TSWAP = ReflectMode.FIVE_TUPLE_SWAP.ordinal();
+}

@@ -1,0 +1,285 @@
+package io.vswitch.reflector;
+
+import static io.vswitch.bindings.generated.rte_ethdev_h.RTE_ETH_RSS_IP;
+import static io.vswitch.bindings.generated.rte_ethdev_h.RTE_ETH_RSS_TCP;
+import static io.vswitch.bindings.generated.rte_ethdev_h.RTE_ETH_RSS_UDP;
+
+import io.vswitch.ExitCode;
+import io.vswitch.UserError;
+import io.vswitch.datapath.LcoreList;
+import io.vswitch.datapath.QueueMap;
+import io.vswitch.datapath.ReflectMode;
+import io.vswitch.dpdk.Eal;
+import io.vswitch.dpdk.EthPort;
+import io.vswitch.dpdk.Lcore;
+import io.vswitch.dpdk.Mempool;
+import io.vswitch.dpdk.PortEvents;
+import io.vswitch.dpdk.Vdev;
+import io.vswitch.dpdk.VhostSocket;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import sun.misc.Signal;
+
+/**
+ * The reflector's init ladder, run and orderly shutdown (after DPDK's skeleton example):
+ *
+ * <pre>
+ *  check args ─► check lcores ─► check sockets ─► EAL init ─► mbuf pool ─► per port: configure
+ *  (RSS clipped to the device) ─► rx/tx queue setup ─► start ─► events ─► poll loops ─► stats
+ *  SIGINT/SIGTERM ─► stop loops ─► summary ─► stop + close ports (vhost removes its socket) ─► EAL cleanup
+ * </pre>
+ * Each rung checks its result; a failure is a {@link UserError} naming the fix.
+ */
+public final class Reflector {
+    /** Everything the command line decided. */
+    public record Config(List<Vdev> vdevs, int[] cpus, ReflectMode mode, int burst, int rxd, int txd, Integer mbufs,
+                         int mbufCache, double statsSeconds, Path statsJson, String filePrefix, boolean noHuge,
+                         int memoryMb, List<String> ealExtra) {}
+
+    /** RSS hash types requested, as the seed's reflector did: IP | TCP | UDP. */
+    static final long RSS_REQUESTED = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
+
+    private final Config cfg;
+    private final PrintStream out;
+    private final CountDownLatch stop = new CountDownLatch(1);
+
+    public Reflector(Config cfg, PrintStream out) {
+        this.cfg = cfg;
+        this.out = out;
+    }
+
+    void log(String s) {
+        out.println(LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss.SSS")) + " vswitch: " + s);
+        out.flush();
+    }
+
+    /** The EAL arguments for this configuration; the control thread gets the CPUs the loops leave. */
+    static List<String> ealArgs(Config cfg, List<Integer> allowed) {
+        List<Integer> control = new ArrayList<>(allowed);
+        for (int c : cfg.cpus()) {
+            control.remove(Integer.valueOf(c));
+        }
+        if (control.isEmpty()) {
+            control = allowed;
+        }
+        List<String> a = new ArrayList<>(List.of("vswitch", "--lcores",
+                "0@(" + LcoreList.format(control.stream().mapToInt(Integer::intValue).toArray()) + ")",
+                "--file-prefix", cfg.filePrefix()));
+        if (cfg.noHuge()) {
+            a.addAll(List.of("--no-huge", "-m", Integer.toString(cfg.memoryMb())));
+        }
+        boolean pci = cfg.ealExtra().stream().anyMatch(s -> s.equals("-a") || s.startsWith("--allow") || s.equals("-b")
+                || s.startsWith("--block"));
+        if (!pci) {
+            a.add("--no-pci");
+        }
+        for (Vdev v : cfg.vdevs()) {
+            a.add("--vdev");
+            a.add(v.spec());
+        }
+        a.addAll(cfg.ealExtra());
+        return a;
+    }
+
+    public int run() throws InterruptedException {
+        // Rungs that need no DPDK: lcores and sockets.
+        List<Integer> allowed = Lcore.allowedCpus();
+        for (int c : cfg.cpus()) {
+            if (!allowed.contains(c)) {
+                throw new UserError(ExitCode.LCORE, "--lcores: CPU " + c + " is not available; this process may use CPUs "
+                        + LcoreList.format(allowed.stream().mapToInt(Integer::intValue).toArray()));
+            }
+        }
+        List<QueueMap.Port> mapPorts = new ArrayList<>();
+        for (int i = 0; i < cfg.vdevs().size(); i++) {
+            Vdev v = cfg.vdevs().get(i);
+            mapPorts.add(new QueueMap.Port(i, v.name(), v.queues()));
+        }
+        QueueMap plan;
+        try {
+            plan = QueueMap.assign(mapPorts, cfg.cpus());
+        } catch (IllegalArgumentException e) {
+            throw new UserError(ExitCode.LCORE, e.getMessage());
+        }
+        List<Path> ownSockets = new ArrayList<>();
+        for (Vdev v : cfg.vdevs()) {
+            if (v.isVhost()) {
+                if (v.iface() == null) {
+                    throw new UserError(ExitCode.USAGE, "--vdev " + v.spec() + ": net_vhost needs iface=/path/to/socket");
+                }
+                if (!v.client()) {
+                    String note = VhostSocket.prepareServerPath(v.iface());
+                    if (note != null) {
+                        log(note);
+                    }
+                    ownSockets.add(Path.of(v.iface()));
+                }
+            }
+        }
+
+        List<String> eal = ealArgs(cfg, allowed);
+        log("EAL " + String.join(" ", eal.subList(1, eal.size())));
+        Eal.init(eal);
+        List<EthPort> ports = new ArrayList<>();
+        List<PollLoop> loops = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        Mempool pool = null;
+        Thread statsThread = null;
+        StatsReporter stats = null;
+        boolean started = false;
+        try {
+            int totalQueues = 0;
+            for (Vdev v : cfg.vdevs()) {
+                totalQueues += v.queues();
+            }
+            int n = cfg.mbufs() != null ? cfg.mbufs()
+                    : Mempool.sizeFor(totalQueues, cfg.rxd(), cfg.txd(), cfg.cpus().length, cfg.mbufCache(), cfg.burst());
+            pool = Mempool.create("vswitch_mbufs", n, Math.min(cfg.mbufCache(), 512), 2048 + 128, 0);
+            log("mbuf pool: " + n + " mbufs of 2176 B, cache " + cfg.mbufCache());
+
+            List<QueueCounters> all = new ArrayList<>();
+            QueueCounters[][] byPort = new QueueCounters[cfg.vdevs().size()][];
+            for (int i = 0; i < cfg.vdevs().size(); i++) {
+                Vdev v = cfg.vdevs().get(i);
+                EthPort p = EthPort.byName(v.name());
+                if (p.id != i) {
+                    throw new UserError(ExitCode.PORT, v.name() + " got port id " + p.id + ", expected " + i
+                            + " (are PCI devices probed? pass no -a, or report this)");
+                }
+                int q = v.queues();
+                long rss = p.configure(q, q, RSS_REQUESTED);
+                if (q > 1) {
+                    log(v.name() + ": " + (rss == 0 ? "the device does not hash (RSS offloads 0x"
+                            + Long.toHexString(p.info().rssOffloads()) + "); with vhost the guest picks the queue"
+                            : "RSS on, hash types 0x" + Long.toHexString(rss)));
+                }
+                int[] desc = p.adjustDescriptors(cfg.rxd(), cfg.txd());
+                for (int qq = 0; qq < q; qq++) {
+                    p.setupRxQueue(qq, desc[0], pool);
+                    p.setupTxQueue(qq, desc[1]);
+                }
+                PortEvents.watch(p, this::log);
+                p.start();
+                ports.add(p);
+                byPort[i] = new QueueCounters[q];
+                for (int qq = 0; qq < q; qq++) {
+                    byPort[i][qq] = new QueueCounters(p.id, v.name(), qq);
+                    all.add(byPort[i][qq]);
+                }
+                log(v.name() + ": port " + p.id + " (" + p.info().driver() + ") started, " + q + " queue"
+                        + (q > 1 ? "s" : "") + ", " + desc[0] + "/" + desc[1] + " descriptors, mac " + p.mac()
+                        + (v.isVhost() ? ", socket " + v.iface() + (v.client() ? " (client)" : "") : ""));
+            }
+            log("mode " + cfg.mode() + ", burst " + cfg.burst() + "; queue to lcore mapping:");
+            for (String line : plan.describe().split("\n")) {
+                log("  " + line);
+            }
+            for (int l = 0; l < plan.lcores(); l++) {
+                int[] pp = plan.ports(l);
+                int[] qq = plan.queues(l);
+                QueueCounters[] cs = new QueueCounters[pp.length];
+                for (int k = 0; k < pp.length; k++) {
+                    cs[k] = byPort[pp[k]][qq[k]];
+                }
+                PollLoop loop = new PollLoop(plan.cpu(l), cfg.mode(), cfg.burst(), pp, qq, cs);
+                Thread t = Thread.ofPlatform().name("poll-cpu" + plan.cpu(l)).unstarted(loop);
+                loops.add(loop);
+                threads.add(t);
+            }
+            stats = new StatsReporter(all, pool, loops, out, cfg.statsJson());
+            if (cfg.statsJson() != null) {
+                Files.deleteIfExists(cfg.statsJson());
+            }
+            installSignals();
+            for (Thread t : threads) {
+                t.start();
+            }
+            started = true;
+            if (cfg.statsSeconds() > 0) {
+                StatsReporter s = stats;
+                long periodNanos = (long) (cfg.statsSeconds() * 1e9);
+                statsThread = Thread.ofPlatform().daemon().name("stats").start(() -> {
+                    try {
+                        while (!stop.await(periodNanos, TimeUnit.NANOSECONDS)) {
+                            s.sample();
+                        }
+                    } catch (InterruptedException ignored) {
+                        // shutting down
+                    }
+                });
+            }
+            log("running; stop with Ctrl-C or SIGTERM");
+            // Wait for a signal, or for a poll loop to fail.
+            while (!stop.await(200, TimeUnit.MILLISECONDS)) {
+                for (PollLoop l : loops) {
+                    if (l.failure() != null) {
+                        stop.countDown();
+                    }
+                }
+            }
+            return ExitCode.OK.code;
+        } catch (java.io.IOException e) {
+            throw new UserError(ExitCode.USAGE, "--stats-json: " + e.getMessage());
+        } finally {
+            stop.countDown();
+            for (PollLoop l : loops) {
+                l.stop();
+            }
+            for (Thread t : threads) {
+                if (t.isAlive()) {
+                    t.join(5000);
+                }
+            }
+            if (statsThread != null) {
+                statsThread.join(2000);
+            }
+            for (PollLoop l : loops) {
+                if (l.failure() != null) {
+                    Throwable f = l.failure();
+                    if (f instanceof UserError ue) {
+                        throw ue;
+                    }
+                    throw new IllegalStateException("poll loop on CPU " + l.cpu() + " failed", f);
+                }
+            }
+            if (started && stats != null) {
+                stats.summary();
+            }
+            for (EthPort p : ports) {
+                PortEvents.unwatch(p);
+                p.stop();
+                p.close();
+            }
+            if (pool != null) {
+                pool.free();
+            }
+            Eal.cleanup();
+            for (Path s : ownSockets) {
+                try {
+                    Files.deleteIfExists(s); // vhost close unlinks it; this covers a failed start
+                } catch (java.io.IOException e) {
+                    log("cannot remove " + s + ": " + e.getMessage());
+                }
+            }
+            if (started) {
+                log("stopped");
+            }
+        }
+    }
+
+    private void installSignals() {
+        for (String sig : List.of("INT", "TERM")) {
+            Signal.handle(new Signal(sig), s -> {
+                log("SIG" + s.getName() + ": stopping");
+                stop.countDown();
+            });
+        }
+    }
+}

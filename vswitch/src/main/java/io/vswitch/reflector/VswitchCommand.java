@@ -1,0 +1,126 @@
+package io.vswitch.reflector;
+
+import io.vswitch.Cli;
+import io.vswitch.ExitCode;
+import io.vswitch.UserError;
+import io.vswitch.datapath.LcoreList;
+import io.vswitch.datapath.ReflectMode;
+import io.vswitch.dpdk.Vdev;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code vswitch}: the vhost-user reflector. Options mirror dpdk-testpmd's where they overlap. */
+@Command(name = "vswitch", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
+        description = {"Reflects every packet a vhost-user guest (or virtio-user frontend) sends, with one pinned "
+                + "poll loop per lcore.", ""},
+        footer = {"", "Example:", "  vswitch --vdev net_vhost0,iface=/tmp/sock0,queues=2 --lcores 1 --mode macswap --stats 1",
+                "", "Exit codes: 0 ok, 2 usage, 3 hugepages, 4 vhost socket, 5 lcores, 6 EAL, 7 port, 8 mbuf pool, 1 bug."})
+public final class VswitchCommand implements Callable<Integer> {
+    @Option(names = "--vdev", required = true, paramLabel = "SPEC",
+            description = "A virtual device, repeatable: net_vhost0,iface=/tmp/sock0,queues=2[,client=1]")
+    List<String> vdevs = new ArrayList<>();
+
+    @Option(names = "--lcores", paramLabel = "CPUS", description = "CPUs for the poll loops, e.g. 1, 2-3, 0,2,4-5 "
+            + "(default: the last CPU). The control thread stays off them when a CPU is left.")
+    String lcores;
+
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "io",
+            description = "io (send back untouched), macswap (swap Ethernet addresses), 5tswap (swap MACs, IPs and L4 "
+                    + "ports). Default: ${DEFAULT-VALUE}")
+    String mode;
+
+    @Option(names = "--burst", defaultValue = "32", description = "Packets per rx/tx burst (1-512). Default: ${DEFAULT-VALUE}")
+    int burst;
+
+    @Option(names = "--rxd", defaultValue = "1024", description = "Rx descriptors per queue. Default: ${DEFAULT-VALUE}")
+    int rxd;
+
+    @Option(names = "--txd", defaultValue = "1024", description = "Tx descriptors per queue. Default: ${DEFAULT-VALUE}")
+    int txd;
+
+    @Option(names = "--mbufs", description = "Mbuf pool size (default: sized from ports x queues x descriptors)")
+    Integer mbufs;
+
+    @Option(names = "--mbuf-cache", defaultValue = "256", description = "Per-lcore mempool cache. Default: ${DEFAULT-VALUE}")
+    int mbufCache;
+
+    @Option(names = "--stats", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Print per-queue stats every SECONDS (0: only the summary at exit)")
+    double stats;
+
+    @Option(names = "--stats-json", paramLabel = "FILE", description = "Append each stats sample and the summary as a JSON line")
+    Path statsJson;
+
+    @Option(names = "--file-prefix", defaultValue = "vswitch", description = "EAL runtime file prefix. Default: ${DEFAULT-VALUE}")
+    String filePrefix;
+
+    @Option(names = "--no-huge", description = "Use anonymous memory instead of hugepages (with -m)")
+    boolean noHuge;
+
+    @Option(names = "-m", paramLabel = "MB", description = "Memory in MB (with --no-huge; default 512)")
+    Integer memoryMb;
+
+    @Option(names = "--eal", paramLabel = "ARGS", description = "More EAL arguments, e.g. --eal \"--log-level=pmd.net.vhost:debug\"")
+    String eal;
+
+    @Parameters(paramLabel = "EAL_ARG", description = "After --: passed to EAL as they are")
+    List<String> ealTail = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Reflector.Config cfg = config();
+        return new Reflector(cfg, System.out).run();
+    }
+
+    Reflector.Config config() {
+        ReflectMode m;
+        try {
+            m = ReflectMode.parse(mode);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(ExitCode.USAGE, e.getMessage());
+        }
+        if (burst < 1 || burst > 512) {
+            throw new UserError(ExitCode.USAGE, "--burst " + burst + ": must be 1..512");
+        }
+        if (rxd < 32 || rxd > 32768 || txd < 32 || txd > 32768) {
+            throw new UserError(ExitCode.USAGE, "--rxd/--txd must be 32..32768");
+        }
+        if (stats < 0) {
+            throw new UserError(ExitCode.USAGE, "--stats " + stats + ": must be >= 0 seconds");
+        }
+        if (memoryMb != null && !noHuge) {
+            throw new UserError(ExitCode.USAGE, "-m goes with --no-huge (with hugepages EAL takes memory as needed)");
+        }
+        List<Vdev> vd = new ArrayList<>();
+        for (String v : vdevs) {
+            vd.add(Vdev.parse(v));
+        }
+        int[] cpus;
+        if (lcores == null) {
+            List<Integer> allowed = io.vswitch.dpdk.Lcore.allowedCpus();
+            cpus = new int[] {allowed.get(allowed.size() - 1)};
+        } else {
+            try {
+                cpus = LcoreList.parse(lcores);
+            } catch (IllegalArgumentException e) {
+                throw new UserError(ExitCode.USAGE, e.getMessage());
+            }
+        }
+        List<String> extra = new ArrayList<>();
+        if (eal != null && !eal.isBlank()) {
+            extra.addAll(List.of(eal.trim().split("\\s+")));
+        }
+        extra.addAll(ealTail);
+        return new Reflector.Config(vd, cpus, m, burst, rxd, txd, mbufs, mbufCache, stats, statsJson, filePrefix,
+                noHuge, memoryMb == null ? 512 : memoryMb, extra);
+    }
+
+    public static void main(String[] args) {
+        System.exit(Cli.run(new VswitchCommand(), args));
+    }
+}
