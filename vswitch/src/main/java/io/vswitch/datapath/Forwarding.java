@@ -131,6 +131,17 @@ public final class Forwarding {
         return out;
     }
 
+    /**
+     * {@link #decide} for a burst received on one port: frame {@code i} is
+     * {@code mem[addrs[i], addrs[i]+lens[i])}, its decision goes to
+     * {@code out[i]}.
+     */
+    public void decideBurst(int inPort, MemorySegment mem, long[] addrs, int[] lens, int n, int[] out, long nowNanos) {
+        for (int i = 0; i < n; i++) {
+            out[i] = decide(inPort, mem, addrs[i], lens[i], nowNanos);
+        }
+    }
+
     /** The table this instance learns into. */
     public MacTable table() {
         return table;

@@ -181,4 +181,17 @@ class ForwardingTest {
         assertEquals("drop_hairpin", COUNTER_NAMES[DROP_HAIRPIN]);
         assertThrows(IllegalArgumentException.class, () -> new Forwarding(table, 0));
     }
+
+    @Test
+    void decideBurstDecidesEachFrame() {
+        byte[] buf = new byte[4 * 64];
+        System.arraycopy(frame(BCAST, A, -1), 0, buf, 0, 64);            // A on port 1
+        System.arraycopy(frame(B, C, -1), 0, buf, 64, 64);               // B unknown
+        System.arraycopy(frame(A, C, -1), 0, buf, 128, 64);              // A behind port 1: hairpin
+        System.arraycopy(frame(B, A, -1), 0, buf, 192, 10);              // runt
+        int[] out = new int[5];
+        out[4] = 99;
+        fwd.decideBurst(1, MemorySegment.ofArray(buf), new long[] {0, 64, 128, 192}, new int[] {64, 64, 64, 10}, 4, out, NOW);
+        assertArrayEquals(new int[] {FLOOD, FLOOD, DROP, DROP, 99}, out);
+    }
 }
