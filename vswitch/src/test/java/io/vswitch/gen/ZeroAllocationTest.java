@@ -19,8 +19,7 @@ class ZeroAllocationTest {
     static final int SLOT = 2048;
 
     final FlowTable flows = FlowTable.of(1024);
-    final SizeMix mix = SizeMix.IMIX;
-    final FrameTemplate[] templates = new FrameTemplate[mix.sizeCount()];
+    final TxStream tx = new TxStream(0, SizeMix.IMIX, flows, 1, 2);
     final RxAccounting rx = new RxAccounting(0, 2_000_000_000L, RxAccounting.DEFAULT_WINDOW, 1);
     final RatePacer pacer = new RatePacer(10e6, 2_000_000_000L, 0, 1024);
     @SuppressWarnings("restricted")
@@ -28,14 +27,8 @@ class ZeroAllocationTest {
     final Arena arena = Arena.ofConfined();
     final long base = arena.allocate((long) RING * SLOT, 64).address();
     final int[] lens = new int[RING];
-    long seq, tsc, sink;
+    long tsc, sink;
     byte[] kept;
-    int flow, cyc;
-
-    ZeroAllocationTest() {
-        int[] sizes = mix.sizes();
-        for (int i = 0; i < sizes.length; i++) templates[i] = new FrameTemplate(sizes[i], 0, 1, 2, flows);
-    }
 
     /** TX builds a burst into the ring, RX accounts it; reordering and duplicates now and then exercise every window path. */
     void run(long frames) {
@@ -44,13 +37,9 @@ class ZeroAllocationTest {
             tsc += 500;
             int burst = pacer.due(tsc * 1000, RING);
             pacer.sent(burst);
-            for (int i = 0; i < RING; i++) {
-                FrameTemplate t = templates[mix.sizeIndexAt(cyc)];
-                if (++cyc == mix.cycleLength()) cyc = 0;
-                t.write(mem, base + (long) i * SLOT, flow, seq++, tsc);
-                lens[i] = t.dataLen();
-                flow = flows.next(flow);
-            }
+            for (int i = 0; i < RING; i++) lens[i] = tx.next(mem, base + (long) i * SLOT, tsc);
+            tx.unsend(1);                                                                   // the port took all but one
+            lens[RING - 1] = tx.next(mem, base + (long) (RING - 1) * SLOT, tsc);            // which is rebuilt
             long now = tsc + 3000;
             for (int i = RING - 1; i >= 0; i--) rx.onFrame(mem, base + (long) i * SLOT, lens[i], now); // reversed: reorders
             rx.onFrame(mem, base, lens[0], now);                                                           // duplicate
