@@ -25,14 +25,23 @@ public final class ReportWriter {
 
     /** Pretty-printed JSON document of {@code r}. */
     public static String json(Report r) {
+        return json(r, null);
+    }
+
+    /** Pretty-printed JSON document of {@code r} with the zero-loss search result as {@code "ndr"} (omitted if null). */
+    public static String json(Report r, NdrSearch.Result ndr) {
         Json j = new Json("  ");
-        writeJson(j, r);
+        writeJson(j, r, ndr);
         return j.toString() + "\n";
     }
 
-    /** Writes {@code r} as one JSON object into {@code j} (so callers can embed it). */
-    public static void writeJson(Json j, Report r) {
+    /** Writes {@code r} (and {@code ndr} unless null) as one JSON object into {@code j}, so callers can embed it. */
+    public static void writeJson(Json j, Report r, NdrSearch.Result ndr) {
         j.beginObject();
+        if (ndr != null) {
+            j.name("ndr");
+            ndr.writeJson(j);
+        }
         j.name("info").beginObject();
         for (Map.Entry<String, String> e : r.info().entrySet()) j.field(e.getKey(), e.getValue());
         j.endObject();

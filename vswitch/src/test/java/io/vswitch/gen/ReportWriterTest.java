@@ -71,6 +71,17 @@ class ReportWriterTest {
     }
 
     @Test
+    void ndrResultIsEmbedded() throws Exception {
+        NdrSearch.Result ndr = new NdrSearch(NdrSearch.Config.of(1e5, 1e7)).run(NdrSearchTest.device(2e6));
+        Map<String, Object> top = obj(MiniJson.parse(ReportWriter.json(sample(), ndr)));
+        Map<String, Object> n = obj(top.get("ndr"));
+        assertEquals(ndr.ndrPps(), (Double) n.get("ndr_pps"), 1e-6);
+        assertEquals(ndr.steps().size(), ((List<?>) n.get("trials")).size());
+        assertTrue(top.containsKey("tx_pps"));
+        assertFalse(obj(MiniJson.parse(ReportWriter.json(sample()))).containsKey("ndr"));
+    }
+
+    @Test
     void emptyLatencyAndNothingSentAreNulls() {
         RxAccounting a = new RxAccounting(0, HZ);
         Report r = Report.builder(1).queue(0, 0, 0, a).build();
