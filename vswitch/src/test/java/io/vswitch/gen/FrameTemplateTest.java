@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
+/** Frame building and parsing: lengths and a valid IPv4 header checksum at every size 64..1518, flow variation, foreign frames, IMIX. */
 class FrameTemplateTest {
 
     /** Independent reference: RFC 1071 checksum over a byte array, computed the slow way. */

@@ -6,6 +6,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
+/** Option parsing: accepted forms and user-facing error messages, directly and through picocli. */
 class GenOptionsTest {
 
     static void rejects(String expectInMessage, org.junit.jupiter.api.function.Executable e) {

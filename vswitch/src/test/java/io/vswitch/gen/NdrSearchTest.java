@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
+/** NDR/PDR search against simulated devices with a known capacity (loss = 1 - cap/rate above it). */
 class NdrSearchTest {
     static final double TRIAL_S = 10;
 

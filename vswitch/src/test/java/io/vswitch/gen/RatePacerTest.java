@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Test;
 
+/** Pacing math: schedule points, no drift over a simulated year, no overflow near 2^62 ticks, backlog, rate conversions. */
 class RatePacerTest {
     static final long HZ = 2_200_000_000L;
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+/** Report writers: JSON parsed back with {@link MiniJson}, table rows, CSV escaping read back with an RFC 4180 reader. */
 class ReportWriterTest {
     static final long HZ = 1_000_000_000L; // 1 tick = 1 ns
 

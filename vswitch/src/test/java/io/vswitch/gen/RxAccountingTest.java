@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
 
+/** RX accounting: in-order, loss, duplicates, reordering, foreign and other-stream frames, window sliding, warm-up reset, latency. */
 class RxAccountingTest {
     static final long HZ = 2_000_000_000L; // 2 GHz: 1 tick = 0.5 ns
 

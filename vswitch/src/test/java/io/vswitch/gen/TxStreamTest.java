@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
 
+/** TxStream: size/flow/sequence cycling and rewinding over frames a partial tx_burst did not take. */
 class TxStreamTest {
 
     @Test

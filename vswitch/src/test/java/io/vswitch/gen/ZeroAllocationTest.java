@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -68,6 +69,10 @@ class ZeroAllocationTest {
         assertTrue(rx.latency().getTotalCount() > 3_000_000);
         assertEquals(0, one, "bytes allocated for 10^6 frames");
         assertEquals(0, two, "bytes allocated for 2*10^6 frames");
+    }
+
+    @AfterEach
+    void free() {
         arena.close();
     }
 }
