@@ -1,0 +1,164 @@
+package io.vswitch.datapath;
+
+import static io.vswitch.datapath.Wire.*;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The L2 learning switch's decision for one received frame: learn its source,
+ * then drop it, flood it, or send it to one port.
+ *
+ * <pre>
+ *   frame from inPort
+ *     |
+ *     +- len &lt; 14, or tagged and len &lt; 18 ............ DROP   (runt)
+ *     +- source MAC multicast/broadcast ............... DROP   (bad source)
+ *     |  learn (source MAC, VLAN) -> inPort
+ *     +- destination multicast/broadcast .............. FLOOD
+ *     +- destination unknown in this VLAN ............. FLOOD
+ *     +- destination known on inPort .................. DROP   (hairpin)
+ *     +- destination known on port p .................. p
+ * </pre>
+ *
+ * FLOOD means every port except {@code inPort}; the caller does the sending.
+ * VLAN: the VLAN id of the outer 802.1Q (0x8100) or 802.1ad (0x88A8) tag, 0
+ * for untagged (and priority-tagged) frames; learning and lookup are per
+ * VLAN, so the same MAC in two VLANs is two entries and a frame never reaches
+ * a port through another VLAN's entry. Every port is a trunk: tags are left
+ * as they are.
+ *
+ * <p>One instance per lcore, sharing one {@link MacTable}. The counters are
+ * plain {@code long}s written only by the owning lcore and read by the stats
+ * thread with {@link #counter}: no atomics on the fast path. {@link #decide}
+ * allocates nothing and never throws for any frame content; {@code inPort}
+ * must be below the {@code portIdLimit} given at construction.
+ */
+public final class Forwarding {
+    /** {@link #decide} result: send to every port except the input port. */
+    public static final int FLOOD = -1;
+    /** {@link #decide} result: free the frame. */
+    public static final int DROP = -2;
+
+    /** Counter: frames sent to one known port. */
+    public static final int FORWARDED = 0;
+    /** Counter: frames flooded (broadcast, multicast, unknown unicast). */
+    public static final int FLOODED = 1;
+    /** Counter: sources learned on this port (new entries, and moves to this port). */
+    public static final int LEARNED = 2;
+    /** Counter: sources not learned because the table was full. */
+    public static final int LEARN_FAILED = 3;
+    /** Counter: frames dropped as runts (shorter than their Ethernet/VLAN header). */
+    public static final int DROP_RUNT = 4;
+    /** Counter: frames dropped for a multicast or broadcast source MAC. */
+    public static final int DROP_BAD_SOURCE = 5;
+    /** Counter: frames dropped because their destination is on the port they came from. */
+    public static final int DROP_HAIRPIN = 6;
+    /** Number of counters per port. */
+    public static final int COUNTERS = 7;
+    /** Counter names, for stats output, indexed like the constants. */
+    public static final String[] COUNTER_NAMES = {
+        "forwarded", "flooded", "learned", "learn_failed", "drop_runt", "drop_bad_source", "drop_hairpin"};
+
+    private static final int STRIDE = 8;               // one cache line per port
+    private static final VarHandle COUNT = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final long MASK48 = (1L << 48) - 1;
+
+    private final MacTable table;
+    private final long[] counters;
+    private final int portIdLimit;
+
+    /**
+     * @param table       the shared MAC table
+     * @param portIdLimit one more than the largest port id in use
+     */
+    public Forwarding(MacTable table, int portIdLimit) {
+        if (portIdLimit < 1 || portIdLimit > MacTable.MAX_PORT + 1) {
+            throw new IllegalArgumentException("port id limit " + portIdLimit + " is out of range");
+        }
+        this.table = table;
+        this.portIdLimit = portIdLimit;
+        this.counters = new long[portIdLimit * STRIDE];
+    }
+
+    /**
+     * Decides what to do with the frame {@code mem[off, off+len)} received on
+     * {@code inPort}, learning its source on the way.
+     *
+     * @return a port id, {@link #FLOOD} or {@link #DROP}
+     */
+    public int decide(int inPort, MemorySegment mem, long off, int len, long nowNanos) {
+        int c = inPort * STRIDE;
+        if (len < ETH_HLEN) {
+            counters[c + DROP_RUNT]++;
+            return DROP;
+        }
+        long head = mem.get(BE_LONG, off);                        // dst(6) src0 src1
+        long src = mem.get(BE_LONG, off + 4) & MASK48;           // src(6)
+        if ((src & (1L << 40)) != 0) {                            // I/G bit of the first source octet
+            counters[c + DROP_BAD_SOURCE]++;
+            return DROP;
+        }
+        int vlan = 0;
+        if (isVlanTpid(Short.toUnsignedInt(mem.get(BE_SHORT, off + ETH_TYPE_OFF)))) {
+            if (len < ETH_HLEN + VLAN_HLEN) {
+                counters[c + DROP_RUNT]++;
+                return DROP;
+            }
+            vlan = mem.get(BE_SHORT, off + ETH_HLEN) & 0xFFF;
+        }
+        int learned = table.learn(src, vlan, inPort, nowNanos);
+        if (learned > 0) {
+            counters[c + LEARNED]++;
+        } else if (learned == MacTable.LEARN_FULL) {
+            counters[c + LEARN_FAILED]++;
+        }
+        if ((head & (1L << 56)) != 0) {             // I/G bit of the first destination octet
+            counters[c + FLOODED]++;
+            return FLOOD;
+        }
+        int out = table.lookup(head >>> 16, vlan, nowNanos);
+        if (out < 0) {
+            counters[c + FLOODED]++;
+            return FLOOD;
+        }
+        if (out == inPort) {
+            counters[c + DROP_HAIRPIN]++;
+            return DROP;
+        }
+        counters[c + FORWARDED]++;
+        return out;
+    }
+
+    /**
+     * {@link #decide} for a burst received on one port: frame {@code i} is
+     * {@code mem[addrs[i], addrs[i]+lens[i])}, its decision goes to
+     * {@code out[i]}.
+     */
+    public void decideBurst(int inPort, MemorySegment mem, long[] addrs, int[] lens, int n, int[] out, long nowNanos) {
+        for (int i = 0; i < n; i++) {
+            out[i] = decide(inPort, mem, addrs[i], lens[i], nowNanos);
+        }
+    }
+
+    /** The table this instance learns into. */
+    public MacTable table() {
+        return table;
+    }
+
+    /** One more than the largest port id this instance counts. */
+    public int portIdLimit() {
+        return portIdLimit;
+    }
+
+    /** A counter of {@code port} ({@link #FORWARDED} ... {@link #DROP_HAIRPIN}); safe from any thread. */
+    public long counter(int port, int kind) {
+        return (long) COUNT.getOpaque(counters, port * STRIDE + kind);
+    }
+
+    /** All drops of {@code port}: runts, bad sources and hairpins. */
+    public long dropped(int port) {
+        return counter(port, DROP_RUNT) + counter(port, DROP_BAD_SOURCE) + counter(port, DROP_HAIRPIN);
+    }
+}

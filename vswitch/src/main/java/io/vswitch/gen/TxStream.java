@@ -1,0 +1,91 @@
+package io.vswitch.gen;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Per-queue TX state: which frame comes next (size from the {@link SizeMix} cycle, flow from the
+ * {@link FlowTable}, sequence number) and how much was sent. One per TX queue, owned by its lcore;
+ * {@link #next} and {@link #unsend} allocate nothing.
+ *
+ * <pre>{@code
+ * TxStream tx = new TxStream(queueId, mix, flows, srcMac, dstMac);
+ * // per burst:
+ * long tsc = rdtsc();
+ * for (int i = 0; i < n; i++) {
+ *     int len = tx.next(mem, dataAddr(mbuf[i]), tsc);  // writes the frame
+ *     setDataLenAndPktLen(mbuf[i], len);
+ * }
+ * int sent = txBurst(mbufs, n);
+ * if (sent < n) { freeTail(mbufs, sent, n); tx.unsend(n - sent); } // or retry them later, without unsend
+ * }</pre>
+ * {@link #unsend} rewinds the sequence number, flow, size cycle and counters over the tail of the
+ * burst that {@code rte_eth_tx_burst} did not take, so dropped-before-sending frames never show
+ * up as loss. If the loop keeps and retries unsent mbufs instead, it must not call it.
+ */
+public final class TxStream {
+    private final FrameTemplate[] templates;
+    private final SizeMix mix;
+    private final FlowTable flows;
+    private final int stream;
+    private int flow;
+    private int cyc;
+    private long seq;
+    private long bytes;
+
+    /**
+     * @param stream stream id (the TX queue id; RX expects it in {@link RxAccounting})
+     * @param mix frame sizes
+     * @param flows flows to cycle through
+     * @param srcMac source MAC (low 48 bits)
+     * @param dstMac destination MAC (low 48 bits)
+     */
+    public TxStream(int stream, SizeMix mix, FlowTable flows, long srcMac, long dstMac) {
+        this.stream = stream;
+        this.mix = mix;
+        this.flows = flows;
+        int[] sizes = mix.sizes();
+        this.templates = new FrameTemplate[sizes.length];
+        for (int i = 0; i < sizes.length; i++) templates[i] = new FrameTemplate(sizes[i], stream, srcMac, dstMac, flows);
+    }
+
+    /**
+     * Writes the next frame at {@code mem[off..]} stamped with {@code tsc} and counts it as sent.
+     *
+     * @return its data length, for the mbuf's {@code data_len} and {@code pkt_len}
+     */
+    public int next(MemorySegment mem, long off, long tsc) {
+        FrameTemplate t = templates[mix.sizeIndexAt(cyc)];
+        if (++cyc == mix.cycleLength()) cyc = 0;
+        t.write(mem, off, flow, seq++, tsc);
+        flow = flows.next(flow);
+        bytes += t.size();
+        return t.dataLen();
+    }
+
+    /** Takes back the last {@code n} frames from {@link #next} (not transmitted and dropped). */
+    public void unsend(int n) {
+        if (n < 0 || n > seq) throw new IllegalArgumentException("cannot unsend " + n + " of " + seq + " frames");
+        int len = mix.cycleLength();
+        for (int i = 0; i < n; i++) {
+            cyc = cyc == 0 ? len - 1 : cyc - 1;
+            bytes -= templates[mix.sizeIndexAt(cyc)].size();
+        }
+        flow = Math.floorMod(flow - n, flows.size());
+        seq -= n;
+    }
+
+    /** Stream id. */
+    public int stream() { return stream; }
+    /** Sequence number the next frame will carry; also the number of frames sent so far. */
+    public long nextSeq() { return seq; }
+    /** Frames sent. */
+    public long packets() { return seq; }
+    /** Bytes sent, FCS included. */
+    public long bytes() { return bytes; }
+    /** Largest data length this stream writes: mbuf data rooms must hold it. */
+    public int maxDataLen() {
+        int m = 0;
+        for (FrameTemplate t : templates) m = Math.max(m, t.dataLen());
+        return m;
+    }
+}

@@ -1,0 +1,36 @@
+/**
+ * The traffic generator's DPDK-free logic: frames, pacing, RX accounting, reports, the NDR
+ * search and option parsing.
+ *
+ * <h2>Memory convention</h2>
+ * Per-packet methods take {@code (MemorySegment mem, long off, ...)}; the frame is
+ * {@code mem[off, off + len)}. In production {@code mem} is one everything-segment
+ * ({@code MemorySegment.NULL.reinterpret(Long.MAX_VALUE)}) and {@code off} the absolute address of
+ * an mbuf's packet data ({@code buf_addr + data_off}); in tests, a heap segment. Those methods
+ * allocate nothing and take no locks ({@code ZeroAllocationTest}).
+ *
+ * <h2>Wiring the loops</h2>
+ * <pre>{@code
+ * long hz = rte_get_tsc_hz();                     // TSC ticks per second
+ * FlowTable flows = FlowTable.of(opts.flows);
+ * // per queue q, on its TX lcore:
+ * TxStream tx = new TxStream(q, mix, flows, srcMac, dstMac);
+ * RatePacer pacer = rate.isMax() ? RatePacer.unlimited()
+ *         : new RatePacer(rate.toPps(mix.averageSize()) / queues, hz, rdtsc(), 4 * burst);
+ * loop: n = pacer.due(rdtsc(), burst); alloc n mbufs; tsc = rdtsc();
+ *       for each: len = tx.next(mem, dataAddr, tsc); data_len = pkt_len = len;
+ *       sent = tx_burst(...); free the rest and tx.unsend(n - sent); pacer.sent(sent);
+ * // per queue q, on its RX lcore:
+ * RxAccounting rx = new RxAccounting(q, hz);       // or (q, hz, window, sampleEvery)
+ * loop: n = rx_burst(...); now = rdtsc();
+ *       for each: rx.onFrame(mem, dataAddr, data_len, now); free the mbufs
+ * // end of warm-up (TX keeps running): rx.reset(tx.nextSeq()) and remember tx.packets()/bytes()
+ * // end: stop TX, let RX drain (~100 ms), stop RX; then
+ * Report r = Report.builder(seconds).info("frame_size", mix.name())
+ *         .queue(q, txPacketsInWindow, txBytesInWindow, rx) ... .build();
+ * System.out.print(ReportWriter.table(r)); Files.writeString(json, ReportWriter.json(r));
+ * }</pre>
+ * The RX side reads {@link io.vswitch.gen.Frame#parse} (stream id or {@code NOT_OURS}), then the
+ * sequence number at byte 44 and the TX TSC at byte 52, both big-endian u64.
+ */
+package io.vswitch.gen;
