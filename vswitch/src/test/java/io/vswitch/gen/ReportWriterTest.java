@@ -3,6 +3,7 @@ package io.vswitch.gen;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.lang.foreign.MemorySegment;
+import io.vswitch.testutil.MiniJson;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

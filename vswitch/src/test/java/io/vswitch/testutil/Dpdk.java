@@ -12,6 +12,23 @@ public final class Dpdk {
     public static final Path REPO = Path.of(System.getProperty("vswitch.repo", "..")).toAbsolutePath().normalize();
     public static final String TESTPMD = "/usr/bin/dpdk-testpmd";
 
+    /**
+     * A java command running {@code mainClass} from this test run's class path (so child
+     * processes run the code under test, not a jar from an earlier build).
+     */
+    public static List<String> java(String mainClass, List<String> args) {
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC", "-cp", cp, mainClass));
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    /** bin/vswitch (the reflector) as a child process command. */
+    public static List<String> vswitch(List<String> args) {
+        return java("io.vswitch.reflector.VswitchCommand", args);
+    }
+
     /** Fails (never skips) when the environment cannot run DPDK tests, saying what to do. */
     public static void requireEnvironment(boolean hugepages) {
         if (!Files.isExecutable(Path.of(TESTPMD))) {

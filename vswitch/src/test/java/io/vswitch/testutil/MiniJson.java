@@ -1,4 +1,4 @@
-package io.vswitch.gen;
+package io.vswitch.testutil;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /** A strict little JSON parser for tests (RFC 8259 grammar): objects to Map, arrays to List, numbers to Double. */
-final class MiniJson {
+public final class MiniJson {
     private final String s;
     private int i;
 
@@ -14,7 +14,7 @@ final class MiniJson {
         this.s = s;
     }
 
-    static Object parse(String s) {
+    public static Object parse(String s) {
         MiniJson p = new MiniJson(s);
         p.ws();
         Object v = p.value();
