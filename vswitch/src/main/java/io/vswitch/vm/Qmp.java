@@ -71,7 +71,7 @@ public final class Qmp implements AutoCloseable {
         return parseVcpus(execute("{\"execute\":\"query-cpus-fast\"}"));
     }
 
-    /** Parses a {@code query-cpus-fast} reply. Each element is an object whose nested "props" object holds no ids we need. */
+    /** Parses a {@code query-cpus-fast} reply. Only top-level fields of each element count. */
     static List<Vcpu> parseVcpus(String reply) {
         List<Vcpu> out = new ArrayList<>();
         // Split the return array into top-level elements by brace depth.
@@ -82,7 +82,8 @@ public final class Qmp implements AutoCloseable {
             if (c == '{') { if (depth++ == 0) from = i; }
             else if (c == '}') {
                 if (--depth == 0) {
-                    String el = reply.substring(from, i + 1);
+                    // drop nested objects: "props" has its own (SMT) "thread-id"
+                    String el = reply.substring(from + 1, i).replaceAll("\\{[^{}]*\\}", "{}");
                     Matcher mi = IDX.matcher(el), mt = TID.matcher(el);
                     if (mi.find() && mt.find()) out.add(new Vcpu(Integer.parseInt(mi.group(1)), Long.parseLong(mt.group(1))));
                 }
