@@ -101,7 +101,7 @@ public record QemuCommandLine(List<String> argv, List<String> notes) {
             if (iommu) d.append(",disable-legacy=on,iommu_platform=on,ats=on");
             a.add("-device"); a.add(d.toString());
         }
-        if (s.server) notes.add("sockets: QEMU is the server; start the switch's vhost vdev with client=1; it may restart without restarting the VM");
+        if (s.server) notes.add("sockets: QEMU is the server; start the switch's vhost vdev with client=1; QEMU waits for it before the guest runs, and it may restart without restarting the VM");
         else if (s.reconnect > 0) notes.add("sockets: QEMU reconnects every " + s.reconnect + " s when the switch goes away");
 
         a.add("-kernel"); a.add(p.kernel().toString());

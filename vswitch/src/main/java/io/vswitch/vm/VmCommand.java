@@ -67,6 +67,13 @@ public final class VmCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new VmCommand()).execute(args));
+        CommandLine cl = new CommandLine(new VmCommand());
+        // Setup problems (no QEMU, no socket, image build failed) are messages, not stack traces.
+        cl.setExecutionExceptionHandler((e, c, parsed) -> {
+            c.getErr().println("vswitch-vm: " + e.getMessage());
+            if (System.getenv("VSWITCH_DEBUG") != null) e.printStackTrace(c.getErr());
+            return 2;
+        });
+        System.exit(cl.execute(args));
     }
 }
