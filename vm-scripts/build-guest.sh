@@ -54,22 +54,28 @@ KVER=${KPKG#linux-image-}
 KSERIES=$(echo "$KVER" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
 KABI=${KVER%-cloud-amd64}
 
-OUT="$CACHE/$KVER"
 DEBS="$CACHE/debs"
-mkdir -p "$OUT" "$DEBS"
+mkdir -p "$DEBS"
 
-# Inputs that decide whether the cached initrd is still valid.
+# Inputs that decide whether a cached initrd is valid: file contents only (not their
+# paths), so every checkout with the same scripts shares one cached image, and checkouts
+# with different scripts (another branch) get their own directory instead of thrashing.
 key() {
   {
     echo "$KVER igb=$IGB"
-    sha256sum "$0" "$HERE/guest-init.sh"
-    sha256sum "$TESTPMD" "$PMDDIR"/*net_virtio.so.*.* "$PMDDIR"/*mempool_ring.so.*.*
+    cat "$0" "$HERE/guest-init.sh" | sha256sum
+    cat "$TESTPMD" "$PMDDIR"/*net_virtio.so.*.* "$PMDDIR"/*mempool_ring.so.*.* | sha256sum
   } | sha256sum | cut -c1-16
 }
 KEY=$(key)
-if [ $FORCE = 0 ] && [ -f "$OUT/initrd.img" ] && [ -f "$OUT/vmlinuz" ] && [ "$(cat "$OUT/key" 2>/dev/null)" = "$KEY" ]; then
+OUT="$CACHE/$KVER/$KEY"
+if [ $FORCE = 0 ] && [ -f "$OUT/initrd.img" ] && [ -f "$OUT/vmlinuz" ]; then
+  touch "$OUT"
   echo "KERNEL=$OUT/vmlinuz"; echo "INITRD=$OUT/initrd.img"; exit 0
 fi
+mkdir -p "$OUT"
+# images of other script versions not used for a week
+find "$CACHE" -mindepth 2 -maxdepth 2 -type d -mtime +7 -exec rm -rf {} + 2>/dev/null || true
 
 # --- download (cached .debs are reused)
 fetch() { # pkg...
@@ -185,6 +191,5 @@ for l in /lib/x86_64-linux-gnu/libgcc_s.so.1; do cp -L "$l" "$R$l"; done  # pthr
 # --- pack
 (cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) > "$WORK/initrd.img"
 mv "$WORK/vmlinuz" "$OUT/vmlinuz"; mv "$WORK/initrd.img" "$OUT/initrd.img"
-echo "$KEY" > "$OUT/key"
 log "guest built: $OUT ($(du -h "$OUT/initrd.img" | cut -f1) initrd)"
 echo "KERNEL=$OUT/vmlinuz"; echo "INITRD=$OUT/initrd.img"
