@@ -1,23 +1,20 @@
 package io.vswitch.vm;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import io.vswitch.testutil.MiniJson;
+import java.util.Map;
 
 /**
- * The vhost-user backend the guest tests run against: a 5-tuple-swapping reflector listening
- * on a vhost-user socket. Today that is dpdk-testpmd's net_vhost vdev in 5tswap mode.
- *
- * <p>To test our own switch instead, change {@link #command} (the only place that names the
- * program) to {@code bin/vswitch --mode 5tswap ...} and {@link #parse} to read its final
- * per-queue counters; the tests only use {@link Stats}.
+ * The vhost-user backend the guest tests run against: our reflector ({@code vswitch --mode
+ * 5tswap}, run from the test class path) listening on a vhost-user socket. Its final
+ * per-queue counters come from the summary line of {@code --stats-json}; the tests only use
+ * {@link Stats}.
  */
 final class VhostBackend implements AutoCloseable {
     private static final AtomicInteger SEQ = new AtomicInteger();
@@ -33,12 +30,10 @@ final class VhostBackend implements AutoCloseable {
 
     /** The backend command line: vhost-user server socket {@code sock} with {@code queues} queue pairs. */
     static List<String> command(Path sock, int queues, boolean iommu, String prefix) {
-        List<String> c = new ArrayList<>(List.of(
-                "dpdk-testpmd", "-l", "0,1", "--no-pci", "--no-huge", "-m", "256", "--file-prefix", prefix,
-                "--vdev", "net_vhost0,iface=" + sock + ",queues=" + queues + ",client=0" + (iommu ? ",iommu-support=1" : ""),
-                "--", "--forward-mode=5tswap", "--rxq=" + queues, "--txq=" + queues, "--nb-cores=1",
-                "--total-num-mbufs=8192", "--stats-period", "5"));
-        return c;
+        return io.vswitch.testutil.Dpdk.vswitch(List.of(
+                "--vdev", "net_vhost0,iface=" + sock + ",queues=" + queues + (iommu ? ",iommu-support=1" : ""),
+                "--lcores", "1", "--mode", "5tswap", "--no-huge", "-m", "256", "--file-prefix", prefix,
+                "--stats-json", sock.resolveSibling("backend-stats.json").toString()));
     }
 
     static VhostBackend start(Path dir, int queues, boolean iommu) throws IOException, InterruptedException {
@@ -62,39 +57,44 @@ final class VhostBackend implements AutoCloseable {
 
     Path socket() { return log.resolveSibling("vhost.sock"); }
 
-    /** Stops the backend (SIGTERM: testpmd stops forwarding and prints its counters) and parses them. */
+    /** Stops the backend (SIGTERM: vswitch stops, writes its summary) and parses the counters. */
     Stats stop() throws IOException, InterruptedException {
         proc.destroy();
         if (!proc.waitFor(20, TimeUnit.SECONDS)) {
             proc.destroyForcibly().waitFor();
             throw new IOException("vhost backend did not stop on SIGTERM; log " + log);
         }
-        return parse(Files.readString(log, StandardCharsets.ISO_8859_1), queues);
+        if (proc.exitValue() != 0) {
+            throw new IOException("vhost backend exited with " + proc.exitValue() + ":\n" + Files.readString(log));
+        }
+        return parse(Files.readAllLines(socket().resolveSibling("backend-stats.json")), queues);
     }
 
-    private static final Pattern STREAM = Pattern.compile(
-            "Forward Stats for RX Port=\\s*\\d+/Queue=\\s*(\\d+) -> TX Port=\\s*\\d+/Queue=\\s*\\d+\\s*-+\\s*"
-            + "RX-packets:\\s*(\\d+)\\s+TX-packets:\\s*(\\d+)");
-    private static final Pattern PORT = Pattern.compile(
-            "Forward statistics for port\\s+\\d+\\s*-+\\s*RX-packets:\\s*(\\d+).*?\\n\\s*TX-packets:\\s*(\\d+)\\s+TX-dropped:\\s*(\\d+)", Pattern.DOTALL);
-
-    static Stats parse(String out, int queues) throws IOException {
-        Matcher pm = PORT.matcher(out);
-        if (!pm.find()) throw new IOException("no final port statistics in the backend output:\n" + out);
-        long rx = Long.parseLong(pm.group(1)), tx = Long.parseLong(pm.group(2)), drop = Long.parseLong(pm.group(3));
-        long[] rq = new long[queues], tq = new long[queues];
-        if (queues == 1) {
-            rq[0] = rx;
-            tq[0] = tx;
-        } else {
-            Matcher sm = STREAM.matcher(out);
-            while (sm.find()) {
-                int q = Integer.parseInt(sm.group(1));
-                rq[q] = Long.parseLong(sm.group(2));
-                tq[q] = Long.parseLong(sm.group(3));
-            }
+    /** The counters in the summary (last) line of the backend's --stats-json. */
+    @SuppressWarnings("unchecked")
+    static Stats parse(List<String> statsJson, int queues) throws IOException {
+        if (statsJson.isEmpty()) {
+            throw new IOException("the backend wrote no stats");
         }
-        return new Stats(rq, tq, rx, tx, drop);
+        Map<String, Object> summary = (Map<String, Object>) MiniJson.parse(statsJson.get(statsJson.size() - 1));
+        if (!"summary".equals(summary.get("type"))) {
+            throw new IOException("the backend's last stats line is not its summary: " + summary);
+        }
+        long[] rq = new long[queues];
+        long[] tq = new long[queues];
+        long rx = 0;
+        long tx = 0;
+        long drops = 0;
+        for (Object o : (List<Object>) summary.get("queues")) {
+            Map<String, Object> q = (Map<String, Object>) o;
+            int id = ((Number) q.get("queue")).intValue();
+            rq[id] = ((Number) q.get("rx_pkts")).longValue();
+            tq[id] = ((Number) q.get("tx_pkts")).longValue();
+            rx += rq[id];
+            tx += tq[id];
+            drops += ((Number) q.get("drops")).longValue();
+        }
+        return new Stats(rq, tq, rx, tx, drops);
     }
 
     @Override
