@@ -14,7 +14,8 @@ import java.util.List;
  * <p>Why Java threads rather than EAL workers launched with an upcall: the poll loop stays
  * an ordinary Java thread (named, visible to jcmd/JFR, per-thread allocation counters for
  * the zero-allocation test, no native frame below it), EAL needs only its main lcore, and
- * both variants measured the same (see bench/README.md).
+ * the alternative stays selectable ({@code --loop-threads eal}) so the two can be measured
+ * against each other (bench/README.md has the numbers).
  */
 public final class Lcore {
     private Lcore() {}

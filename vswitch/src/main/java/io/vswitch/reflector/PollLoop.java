@@ -91,10 +91,20 @@ public final class PollLoop implements Runnable {
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
 
+    /** On a Java platform thread: pin, register with EAL, loop. */
     @Override
     public void run() {
+        run(true);
+    }
+
+    /** On an EAL worker lcore (launched with rte_eal_remote_launch): EAL pinned it already. */
+    public void runOnEalLcore() {
+        run(false);
+    }
+
+    private void run(boolean javaThread) {
         try {
-            lcoreId = Lcore.pinAndRegister(cpu);
+            lcoreId = javaThread ? Lcore.pinAndRegister(cpu) : vsshim_h.vs_lcore_id();
             // Link the burst handles now, so class initialisation is not charged to the loop.
             vsshim_h.vs_eth_rx_burst$handle();
             vsshim_h.vs_eth_tx_burst$handle();
@@ -106,7 +116,7 @@ public final class PollLoop implements Runnable {
         } catch (Throwable t) {
             failure = t;
         } finally {
-            if (lcoreId >= 0) {
+            if (javaThread && lcoreId >= 0) {
                 Lcore.unregister();
             }
         }

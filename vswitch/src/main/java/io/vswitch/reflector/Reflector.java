@@ -41,7 +41,7 @@ public final class Reflector {
     /** Everything the command line decided. */
     public record Config(List<Vdev> vdevs, int[] cpus, ReflectMode mode, int burst, int rxd, int txd, Integer mbufs,
                          int mbufCache, double statsSeconds, Path statsJson, String filePrefix, boolean noHuge,
-                         int memoryMb, List<String> ealExtra) {}
+                         int memoryMb, List<String> ealExtra, boolean ealLoops) {}
 
     /** RSS hash types requested, as the seed's reflector did: IP | TCP | UDP. */
     static final long RSS_REQUESTED = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
@@ -69,9 +69,15 @@ public final class Reflector {
         if (control.isEmpty()) {
             control = allowed;
         }
-        List<String> a = new ArrayList<>(List.of("vswitch", "--lcores",
-                "0@(" + LcoreList.format(control.stream().mapToInt(Integer::intValue).toArray()) + ")",
-                "--file-prefix", cfg.filePrefix()));
+        StringBuilder lcores = new StringBuilder("0@(" + LcoreList.format(control.stream().mapToInt(Integer::intValue)
+                .toArray()) + ")");
+        if (cfg.ealLoops()) {
+            for (int i = 0; i < cfg.cpus().length; i++) {
+                lcores.append(',').append(i + 1).append('@').append(cfg.cpus()[i]);
+            }
+        }
+        List<String> a = new ArrayList<>(List.of("vswitch", "--lcores", lcores.toString(), "--file-prefix",
+                cfg.filePrefix()));
         if (cfg.noHuge()) {
             a.addAll(List.of("--no-huge", "-m", Integer.toString(cfg.memoryMb())));
         }
@@ -198,8 +204,13 @@ public final class Reflector {
                 Files.deleteIfExists(cfg.statsJson());
             }
             installSignals();
-            for (Thread t : threads) {
-                t.start();
+            if (cfg.ealLoops()) {
+                threads.clear();
+                EalLaunch.launch(loops);
+            } else {
+                for (Thread t : threads) {
+                    t.start();
+                }
             }
             started = true;
             if (cfg.statsSeconds() > 0) {
@@ -236,6 +247,9 @@ public final class Reflector {
                 if (t.isAlive()) {
                     t.join(5000);
                 }
+            }
+            if (cfg.ealLoops() && started) {
+                EalLaunch.await();
             }
             if (statsThread != null) {
                 statsThread.join(2000);

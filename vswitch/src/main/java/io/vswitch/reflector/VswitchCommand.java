@@ -65,6 +65,11 @@ public final class VswitchCommand implements Callable<Integer> {
     @Option(names = "-m", paramLabel = "MB", description = "Memory in MB (with --no-huge; default 512)")
     Integer memoryMb;
 
+    @Option(names = "--loop-threads", paramLabel = "KIND", defaultValue = "java",
+            description = "java: poll loops on pinned Java threads registered with EAL (default); eal: on EAL worker "
+                    + "lcores through an FFM upcall (for comparison)")
+    String loopThreads;
+
     @Option(names = "--eal", paramLabel = "ARGS", description = "More EAL arguments, e.g. --eal \"--log-level=pmd.net.vhost:debug\"")
     String eal;
 
@@ -111,13 +116,16 @@ public final class VswitchCommand implements Callable<Integer> {
                 throw new UserError(ExitCode.USAGE, e.getMessage());
             }
         }
+        if (!loopThreads.equals("java") && !loopThreads.equals("eal")) {
+            throw new UserError(ExitCode.USAGE, "--loop-threads " + loopThreads + ": java or eal");
+        }
         List<String> extra = new ArrayList<>();
         if (eal != null && !eal.isBlank()) {
             extra.addAll(List.of(eal.trim().split("\\s+")));
         }
         extra.addAll(ealTail);
         return new Reflector.Config(vd, cpus, m, burst, rxd, txd, mbufs, mbufCache, stats, statsJson, filePrefix,
-                noHuge, memoryMb == null ? 512 : memoryMb, extra);
+                noHuge, memoryMb == null ? 512 : memoryMb, extra, loopThreads.equals("eal"));
     }
 
     public static void main(String[] args) {
