@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Child {
     private static final Set<Child> LIVE = ConcurrentHashMap.newKeySet();
+    private static final Set<Runnable> CLEANUPS = ConcurrentHashMap.newKeySet();
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(Child::stopAll, "stop-children"));
@@ -71,6 +72,11 @@ final class Child {
         return process.exitValue();
     }
 
+    /** Sends SIGTERM without waiting; {@link #stop} then waits for the exit. */
+    void terminate() {
+        if (process.isAlive()) process.destroy();
+    }
+
     /**
      * SIGTERM, then SIGKILL after {@code grace}.
      *
@@ -108,7 +114,19 @@ final class Child {
         return "---- last " + t.size() + " lines of " + log + " (" + role + ") ----\n" + String.join("\n", t).replace("\u001b[2J\u001b[1;1H", "");
     }
 
-    /** Stops every live child: SIGTERM to all, then SIGKILL to those still running after 3 s. */
+    /**
+     * Runs {@code r} after the children are stopped if the JVM exits before {@link #cancelAtExit}
+     * (Ctrl-C, SIGTERM): removes sockets and EAL runtime files the interrupted run made.
+     */
+    static void atExit(Runnable r) {
+        CLEANUPS.add(r);
+    }
+
+    static void cancelAtExit(Runnable r) {
+        CLEANUPS.remove(r);
+    }
+
+    /** Stops every live child: SIGTERM to all, then SIGKILL to those still running after 3 s; then the exit clean-ups. */
     static void stopAll() {
         List<Child> all = new ArrayList<>(LIVE);
         for (Child c : all) c.process.destroy();
@@ -122,5 +140,7 @@ final class Child {
             }
             LIVE.remove(c);
         }
+        for (Runnable r : List.copyOf(CLEANUPS)) r.run();
+        CLEANUPS.clear();
     }
 }

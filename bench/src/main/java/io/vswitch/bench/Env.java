@@ -25,6 +25,7 @@ public final class Env {
         m.put("hugepages_total", meminfo(read("/proc/meminfo"), "HugePages_Total"));
         m.put("kernel", System.getProperty("os.name") + " " + System.getProperty("os.version"));
         m.put("host", firstLine(run(List.of("hostname"), null)));
+        m.put("loadavg_at_start", loadavg(read("/proc/loadavg")));
         return m;
     }
 
@@ -37,6 +38,28 @@ public final class Env {
             }
         }
         return "unknown";
+    }
+
+    /** The 1-minute load average from /proc/loadavg, or "unknown". */
+    static String loadavg(String procLoadavg) {
+        String[] f = procLoadavg.strip().split("\\s+");
+        return f.length > 0 && !f[0].isEmpty() ? f[0] : "unknown";
+    }
+
+    /**
+     * A warning when the machine is already busy: a 1-minute load average above half a CPU
+     * means another poll loop (or a build) is running, and every number will be low and noisy.
+     */
+    static String busyWarning(String loadavg, int cores) {
+        double l;
+        try {
+            l = Double.parseDouble(loadavg);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        if (l <= 0.5) return null;
+        return String.format(java.util.Locale.ROOT, "warning: load average %.2f on %d CPUs before the first start: something else is "
+                + "running (see top); throughput will be low and noisy", l, cores);
     }
 
     /** A /proc/meminfo value with its unit, e.g. "2048 kB". */

@@ -129,6 +129,16 @@ public final class Harness {
         Reflector r = p.config().reflector();
         Generator g = p.config().generator();
         Child refl = null, gen = null;
+        Runnable cleanup = () -> {
+            try {
+                Files.deleteIfExists(sock);
+            } catch (IOException ignored) {
+                // best effort at exit
+            }
+            cleanEal(rPrefix);
+            cleanEal(gPrefix);
+        };
+        Child.atExit(cleanup);
         try {
             refl = Child.start("reflector " + r.id(), reflectorCommand(s, r, p.config().queues(), sock, rPrefix, statsJson), rLog);
             awaitReady(refl, sock, r.kind() == ReflectorKind.VSWITCH ? VSWITCH_READY : null, Duration.ofSeconds(30));
@@ -152,9 +162,8 @@ public final class Harness {
         } finally {
             if (gen != null) gen.stop(Duration.ofSeconds(5));
             if (refl != null) refl.stop(Duration.ofSeconds(5));
-            Files.deleteIfExists(sock);
-            cleanEal(rPrefix);
-            cleanEal(gPrefix);
+            cleanup.run();
+            Child.cancelAtExit(cleanup);
         }
     }
 
@@ -175,6 +184,10 @@ public final class Harness {
                         + " stats periods in time\n" + gen.tail(30));
             Thread.sleep(200);
         }
+        // Stop both at once: testpmd takes most of a second to exit, and the reflector must
+        // survive its guest going away anyway. Each exit code is still checked.
+        gen.terminate();
+        refl.terminate();
         int rc = gen.stop(Duration.ofSeconds(10));
         if (!cleanExit(false, rc)) throw new RunFailure("the generator (testpmd flowgen) " + exitText(rc) + " when stopped\n" + gen.tail(30));
         TestpmdLog.Window w = log.window(s.warmup(), s.window());

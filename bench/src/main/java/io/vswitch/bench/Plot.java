@@ -66,8 +66,8 @@ public final class Plot {
         st.setChartBackgroundColor(java.awt.Color.WHITE);
         st.setPlotGridLinesVisible(true);
         st.setMarkerSize(7);
-        c.getStyler().setXAxisLogarithmic(true);
-        c.getStyler().setXAxisDecimalPattern("0");
+        st.setXAxisDecimalPattern("0");
+        st.setXAxisMin(0.0);
         st.setYAxisMin(0.0);
         st.setYAxisDecimalPattern("#,##0.##");
         for (Map.Entry<Config, double[][]> e : series.entrySet()) {

@@ -62,6 +62,8 @@ final class Runner {
                 + "generator on CPU %d; output in %s%n", title, points.size(), starts, c.total(), warmup, window, o.reflectorCpu,
                 o.generatorCpu, dir);
         Map<String, String> env = Env.capture(root);
+        String busy = Env.busyWarning(env.get("loadavg_at_start"), Runtime.getRuntime().availableProcessors());
+        if (busy != null) out.println(busy);
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("command", title);
         settings.put("starts", starts);
@@ -70,6 +72,10 @@ final class Runner {
         settings.put("reflector_cpu", o.reflectorCpu);
         settings.put("generator_cpu", o.generatorCpu);
         settings.put("hugepages", !o.noHuge);
+        settings.put("reflectors", points.stream().map(p -> p.config().reflector().id()).distinct().toList());
+        settings.put("generators", points.stream().map(p -> p.config().generator().id()).distinct().toList());
+        settings.put("queues", points.stream().map(p -> p.config().queues()).distinct().sorted().toList());
+        settings.put("sizes", points.stream().map(Point::size).distinct().sorted().toList());
         settings.putAll(extra);
         RunFailure failed = null;
         try {

@@ -27,9 +27,19 @@ class EnvTest {
     }
 
     @Test
+    void loadAverage() {
+        assertEquals("7.43", Env.loadavg("7.43 5.24 3.06 2/86 27147\n"));
+        assertEquals("unknown", Env.loadavg(""));
+        assertEquals(null, Env.busyWarning("0.10", 2));
+        assertEquals(null, Env.busyWarning("unknown", 2));
+        String w = Env.busyWarning("7.43", 2);
+        assertTrue(w.startsWith("warning: load average 7.43 on 2 CPUs"), w);
+    }
+
+    @Test
     void captureHasEveryField() {
         Map<String, String> e = Env.capture(Path.of("."));
-        for (String k : List.of("cpu_model", "cores", "dpdk", "jdk", "git_commit", "hugepage_size", "kernel"))
+        for (String k : List.of("cpu_model", "cores", "dpdk", "jdk", "git_commit", "hugepage_size", "kernel", "loadavg_at_start"))
             assertTrue(e.containsKey(k) && !e.get(k).isBlank(), k);
         assertEquals(Integer.toString(Runtime.getRuntime().availableProcessors()), e.get("cores"));
         assertTrue(e.get("jdk").contains(Integer.toString(Runtime.version().feature())));

@@ -4,7 +4,6 @@ import io.vswitch.gen.FrameTemplate;
 import io.vswitch.gen.RxAccounting;
 import io.vswitch.gen.TxStream;
 import java.util.concurrent.TimeUnit;
-import org.HdrHistogram.Histogram;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -23,8 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * Per-packet cost of the generator's hot path, ns per packet over bursts of 32:
  * building a frame ({@link TxStream#next}: template copy + stamp), stamping an already built
  * one ({@link FrameTemplate#stamp}), the TX-then-RX loopback ({@link TxStream#next} followed by
- * {@link RxAccounting#onFrame} with its sequence window and latency histogram), and a bare
- * HdrHistogram {@code recordValue}.
+ * {@link RxAccounting#onFrame} with its sequence window and latency histogram). The bare
+ * histogram record is {@link HistogramBench}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -43,8 +42,6 @@ public class GenBench {
     private TxStream tx;
     private FrameTemplate template;
     private RxAccounting rx;
-    private Histogram histogram;
-    private final long[] latencies = new long[1024];
     private long tsc = 1_000_000;
     private long seq;
     private int flow;
@@ -55,9 +52,6 @@ public class GenBench {
         tx = Frames.stream(size);
         template = new FrameTemplate(size, 0, Frames.SRC_MAC, Frames.DST_MAC, flows());
         rx = new RxAccounting(0, TSC_HZ);
-        histogram = new Histogram(1, RxAccounting.MAX_LATENCY_NS, 3);
-        java.util.SplittableRandom r = new java.util.SplittableRandom(42);
-        for (int i = 0; i < latencies.length; i++) latencies[i] = 2_000 + r.nextLong(50_000); // 2..52 us
     }
 
     private static io.vswitch.gen.FlowTable flows() {
@@ -102,13 +96,5 @@ public class GenBench {
             int len = tx.next(Frames.ALL, f.addrs[i], t);
             rx.onFrame(Frames.ALL, f.addrs[i], len, t + 10_000);
         }
-    }
-
-    /** HdrHistogram recordValue of latencies spread over 2..52 us. */
-    @Benchmark
-    @OperationsPerInvocation(Frames.BURST)
-    public void histogramRecord() {
-        int base = (int) (seq++ & 0x3FF);
-        for (int i = 0; i < Frames.BURST; i++) histogram.recordValue(latencies[(base + i) & 0x3FF]);
     }
 }
