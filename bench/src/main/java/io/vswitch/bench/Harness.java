@@ -184,10 +184,8 @@ public final class Harness {
                         + " stats periods in time\n" + gen.tail(30));
             Thread.sleep(200);
         }
-        // Stop both at once: testpmd takes most of a second to exit, and the reflector must
-        // survive its guest going away anyway. Each exit code is still checked.
-        gen.terminate();
-        refl.terminate();
+        // The generator goes first: virtio-user talks to the vhost socket while it shuts down,
+        // and dies of SIGPIPE if the reflector has closed it already.
         int rc = gen.stop(Duration.ofSeconds(10));
         if (!cleanExit(false, rc)) throw new RunFailure("the generator (testpmd flowgen) " + exitText(rc) + " when stopped\n" + gen.tail(30));
         TestpmdLog.Window w = log.window(s.warmup(), s.window());
