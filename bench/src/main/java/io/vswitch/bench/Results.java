@@ -84,7 +84,8 @@ public final class Results {
 
     /**
      * The seed's table, one per generator: rows reflector x queues, columns sizes, cells
-     * TX/RX Mbps (medians over starts); then the same in Mpps, RX median with best-of-N.
+     * TX/RX Mbps (medians over starts); then the same in Mpps, RX median with best-of-N; then,
+     * for a generator that measures it (vswitch-gen), latency p50/p99.
      */
     public static String tables(List<PointResult> rs) {
         StringBuilder b = new StringBuilder();
@@ -102,33 +103,41 @@ public final class Results {
             int maxN = rs.stream().filter(r -> r.point().config().generator() == g).mapToInt(r -> r.runs().size()).max().orElse(0);
             List<String> head = new ArrayList<>(List.of("reflector", "queues"));
             for (int s : sizes) head.add(s + " B");
-            TextTable mbps = new TextTable(2, head), mpps = new TextTable(2, head);
+            TextTable mbps = new TextTable(2, head), mpps = new TextTable(2, head), lat = new TextTable(2, head);
             for (Reflector rf : refls)
                 for (int q : queues) {
                     Config c = new Config(rf, g, q);
                     List<String> a = new ArrayList<>(List.of(rf.label(), Integer.toString(q)));
                     List<String> p = new ArrayList<>(a);
-                    boolean any = false;
+                    List<String> l = new ArrayList<>(a);
+                    boolean any = false, anyLat = false;
                     for (int s : sizes) {
                         PointResult r = find(rs, c, s);
                         if (r == null || r.runs().isEmpty()) {
                             a.add("-");
                             p.add("-");
+                            l.add("-");
                             continue;
                         }
                         any = true;
                         a.add(fmt(r.txMbps().median(), 0) + "/" + fmt(r.rxMbps().median(), 0));
                         p.add(fmt(r.rxMpps().median(), 2) + " (" + fmt(r.rxMpps().best(), 2) + ")");
+                        l.add(fmt(r.latP50Ns().median() / 1e3, 1) + "/" + fmt(r.latP99Ns().median() / 1e3, 1));
+                        anyLat |= r.latP50Ns().n() > 0;
                     }
                     if (any) {
                         mbps.row(a);
                         mpps.row(p);
                     }
+                    if (anyLat) lat.row(l);
                 }
             b.append("Generator ").append(g.label()).append(": TX/RX Mbps (L2, FCS included, no preamble/IFG), median of up to ")
                     .append(maxN).append(" start(s)\n").append(mbps).append('\n');
             b.append("Generator ").append(g.label()).append(": reflected Mpps, median (best) of up to ").append(maxN)
                     .append(" start(s)\n").append(mpps).append('\n');
+            if (lat.rowCount() > 0)
+                b.append("Generator ").append(g.label()).append(": latency p50/p99 in us, median of up to ").append(maxN)
+                        .append(" start(s)\n").append(lat).append('\n');
         }
         return b.toString();
     }

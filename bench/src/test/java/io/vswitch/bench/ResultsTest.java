@@ -73,6 +73,19 @@ class ResultsTest {
     }
 
     @Test
+    void latencyTableOnlyForAGeneratorThatMeasuresIt() {
+        List<PointResult> rs = List.of(pr("vswitch-io", Generator.FLOWGEN, 1, 64, 5),
+                new PointResult(new Point(new Config(Reflector.parse("vswitch-io"), Generator.VSWITCH_GEN, 1), 64),
+                        List.of(new Measurement(2e6, 2e6, 0, 8000, 25000, new double[0], 9),
+                                new Measurement(2e6, 2e6, 0, 9000, 35000, new double[0], 9),
+                                new Measurement(2e6, 2e6, 0, 10000, 30000, new double[0], 9))));
+        String t = Results.tables(rs);
+        assertTrue(!t.contains("Generator testpmd flowgen: latency"), t);
+        assertTrue(t.contains("Generator vswitch-gen: latency p50/p99 in us, median of up to 3 start(s)"), t);
+        assertTrue(t.contains("vswitch io  1      | 9.0/30.0"), t);
+    }
+
+    @Test
     void csvHasOneRowPerPointWithStatistics() {
         String[] lines = Results.csv(sample()).split("\n");
         assertEquals(5, lines.length);
