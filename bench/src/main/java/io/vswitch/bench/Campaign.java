@@ -34,7 +34,12 @@ final class Campaign {
             Point p = points.get(slot.point());
             out.printf(Locale.ROOT, "[%d/%d] %s, start %d/%d ... ", i + 1, order.size(), p, slot.start() + 1, starts);
             out.flush();
-            Measurement m = h.run(p);
+            Measurement m;
+            try {
+                m = h.run(p);
+            } catch (RunFailure f) {
+                throw new RunFailure(p + ", start " + (slot.start() + 1) + ": " + f.getMessage());
+            }
             runs.get(slot.point()).add(m);
             double elapsed = (System.nanoTime() - t0) / 1e9;
             double left = elapsed / (i + 1) * (order.size() - i - 1);

@@ -154,9 +154,9 @@ public final class Harness {
             Child done = refl;
             refl = null;
             if (!cleanExit(r.kind() == ReflectorKind.VSWITCH, rc))
-                throw new RunFailure(p + ": the reflector " + exitText(rc) + " when stopped with SIGTERM (expected 0)\n" + done.tail(25));
+                throw new RunFailure("the reflector " + exitText(rc) + " when stopped with SIGTERM (expected 0)\n" + done.tail(25));
             if (!(m.rxPps() > 0))
-                throw new RunFailure(p + ": no packets came back (RX 0 pps, TX " + Math.round(m.txPps()) + " pps)\n" + done.tail(25));
+                throw new RunFailure("no packets came back (RX 0 pps, TX " + Math.round(m.txPps()) + " pps)\n" + done.tail(25));
             return new Measurement(m.txPps(), m.rxPps(), m.lossRatio(), m.latP50Ns(), m.latP99Ns(), m.rxPerSecond(),
                     (System.nanoTime() - t0) / 1e9);
         } finally {

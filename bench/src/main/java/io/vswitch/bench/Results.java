@@ -99,6 +99,7 @@ public final class Results {
             queues.add(r.point().config().queues());
             sizes.add(r.point().size());
         }
+        if (rs.stream().allMatch(r -> r.runs().isEmpty())) return "(nothing was measured)\n";
         for (Generator g : gens) {
             int maxN = rs.stream().filter(r -> r.point().config().generator() == g).mapToInt(r -> r.runs().size()).max().orElse(0);
             List<String> head = new ArrayList<>(List.of("reflector", "queues"));

@@ -91,7 +91,7 @@ final class Runner {
         Files.writeString(dir.resolve("results.json"), Results.json(env, settings, rs));
         out.println();
         out.println(report.apply(rs));
-        if (plot) {
+        if (plot && rs.stream().anyMatch(r -> !r.runs().isEmpty())) {
             String sub = env.get("cpu_model") + ", DPDK " + env.get("dpdk") + ", " + env.get("git_commit").substring(0,
                     Math.min(12, env.get("git_commit").length()));
             for (Path p : Plot.write(dir, sub, rs)) out.println("plot: " + p);

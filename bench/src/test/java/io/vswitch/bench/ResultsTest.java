@@ -64,6 +64,13 @@ class ResultsTest {
     }
 
     @Test
+    void nothingMeasuredSaysSo() {
+        List<PointResult> rs = List.of(new PointResult(new Point(new Config(Reflector.parse("testpmd-io"), Generator.FLOWGEN, 1), 64),
+                List.of()));
+        assertEquals("(nothing was measured)\n", Results.tables(rs));
+    }
+
+    @Test
     void oneTablePairPerGenerator() {
         List<PointResult> rs = List.of(pr("vswitch-io", Generator.FLOWGEN, 1, 64, 5), pr("vswitch-io", Generator.VSWITCH_GEN, 1, 64, 6));
         String t = Results.tables(rs);
