@@ -91,7 +91,7 @@ final class AbCommand implements Callable<Integer> {
         int s = starts();
         return Runner.execute("ab", common, warmup(), window(), pts, n, extra,
                 rs -> "A/B reflector, generator " + generator + ", " + queues + " queue(s), reflected Mpps over " + s + " alternating starts each\n"
-                        + AbReport.table(AbReport.rows(rs)),
+                        + AbReport.table(AbReport.rows(rs)) + "\n" + AbReport.verdict(AbReport.rows(rs)),
                 false, System.out, System.err);
     }
 }

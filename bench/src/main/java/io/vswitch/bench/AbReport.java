@@ -46,6 +46,18 @@ public final class AbReport {
         return out;
     }
 
+    /** Issue 3's target (ratio of medians at 64 B at least 0.95) and goal (at least 1.00), per 64 B row. */
+    public static String verdict(List<Row> rows) {
+        StringBuilder b = new StringBuilder();
+        for (Row r : rows) {
+            if (r.size() != 64 || Double.isNaN(r.ratioMedian())) continue;
+            double x = r.ratioMedian();
+            b.append(String.format(java.util.Locale.ROOT, "%s 64 B: vswitch/testpmd median ratio %.3f (best %.3f): target >= 0.95 %s, goal >= 1.00 %s%n",
+                    r.mode(), x, r.ratioBest(), x >= 0.95 ? "met" : "NOT met", x >= 1.0 ? "met" : "not met"));
+        }
+        return b.toString();
+    }
+
     /** The table as text. */
     public static String table(List<Row> rows) {
         TextTable t = new TextTable(2, List.of("mode", "size", "N", "vswitch best", "vswitch median", "testpmd best", "testpmd median",

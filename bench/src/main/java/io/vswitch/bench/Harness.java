@@ -66,7 +66,7 @@ public final class Harness {
 
     public Harness(Settings s) {
         this.s = s;
-        this.tag = "vsb" + ProcessHandle.current().pid();
+        this.tag = "vsbench" + ProcessHandle.current().pid();
     }
 
     /** Whether {@code bin/vswitch-gen} exists under {@code root}. */

@@ -44,4 +44,17 @@ class AbReportTest {
                 lines[0]);
         assertTrue(lines[2].matches("io    64 B \\| 2/2 +20\\.000 +19\\.500 +20\\.000 +20\\.000 +1\\.000 +0\\.975"), lines[2]);
     }
+
+    @Test
+    void verdictAgainstTheIssueTarget() {
+        List<AbReport.Row> rows = AbReport.rows(List.of(pr("vswitch-macswap", Generator.FLOWGEN, 1, 64, 19.5),
+                pr("testpmd-macswap", Generator.FLOWGEN, 1, 64, 20), pr("vswitch-io", Generator.FLOWGEN, 1, 64, 18),
+                pr("testpmd-io", Generator.FLOWGEN, 1, 64, 20), pr("vswitch-io", Generator.FLOWGEN, 1, 1518, 1),
+                pr("testpmd-io", Generator.FLOWGEN, 1, 1518, 2)));
+        String v = AbReport.verdict(rows);
+        assertEquals("""
+                macswap 64 B: vswitch/testpmd median ratio 0.975 (best 0.975): target >= 0.95 met, goal >= 1.00 not met
+                io 64 B: vswitch/testpmd median ratio 0.900 (best 0.900): target >= 0.95 NOT met, goal >= 1.00 not met
+                """, v, "1518 B rows have no target");
+    }
 }
