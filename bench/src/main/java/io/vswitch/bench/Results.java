@@ -140,7 +140,45 @@ public final class Results {
                 b.append("Generator ").append(g.label()).append(": latency p50/p99 in us, median of up to ").append(maxN)
                         .append(" start(s)\n").append(lat).append('\n');
         }
+        if (gens.contains(Generator.FLOWGEN) && gens.contains(Generator.VSWITCH_GEN)) b.append(generatorRatios(rs, refls, queues, sizes));
         return b.toString();
+    }
+
+    /**
+     * Both generators against the same reflectors: vswitch-gen's reflected Mpps over testpmd
+     * flowgen's (medians), and issue 4's target, measured against testpmd io at 64 B.
+     */
+    static String generatorRatios(List<PointResult> rs, Set<Reflector> refls, Set<Integer> queues, Set<Integer> sizes) {
+        List<String> head = new ArrayList<>(List.of("reflector", "queues"));
+        for (int s : sizes) head.add(s + " B");
+        TextTable t = new TextTable(2, head);
+        for (Reflector rf : refls)
+            for (int q : queues) {
+                List<String> row = new ArrayList<>(List.of(rf.label(), Integer.toString(q)));
+                boolean any = false;
+                for (int s : sizes) {
+                    double x = generatorRatio(rs, rf, q, s);
+                    any |= !Double.isNaN(x);
+                    row.add(fmt(x, 3));
+                }
+                if (any) t.row(row);
+            }
+        if (t.rowCount() == 0) return "";
+        StringBuilder b = new StringBuilder("Generators: vswitch-gen / testpmd flowgen reflected Mpps (medians)\n").append(t);
+        for (int q : queues) {
+            double x = generatorRatio(rs, new Reflector(Peers.ReflectorKind.TESTPMD, "io"), q, 64);
+            if (!Double.isNaN(x))
+                b.append(String.format(Locale.ROOT, "against testpmd io, %d queue(s), 64 B: %.3f (target >= 0.95 %s, goal >= 1.00 %s)%n", q, x,
+                        x >= 0.95 ? "met" : "NOT met", x >= 1.0 ? "met" : "not met"));
+        }
+        return b.append('\n').toString();
+    }
+
+    private static double generatorRatio(List<PointResult> rs, Reflector rf, int q, int size) {
+        PointResult ours = find(rs, new Config(rf, Generator.VSWITCH_GEN, q), size);
+        PointResult theirs = find(rs, new Config(rf, Generator.FLOWGEN, q), size);
+        if (ours == null || theirs == null || ours.runs().isEmpty() || theirs.runs().isEmpty()) return Double.NaN;
+        return ours.rxMpps().median() / theirs.rxMpps().median();
     }
 
     static final List<String> CSV_HEADER = List.of("reflector", "generator", "queues", "size", "starts", "rx_mpps_median", "rx_mpps_min",

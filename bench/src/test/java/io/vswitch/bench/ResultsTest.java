@@ -93,6 +93,18 @@ class ResultsTest {
     }
 
     @Test
+    void generatorRatiosWhenBothGeneratorsRan() {
+        List<PointResult> rs = List.of(pr("testpmd-io", Generator.FLOWGEN, 1, 64, 20, 21, 19), pr("testpmd-io", Generator.VSWITCH_GEN, 1, 64, 19, 18),
+                pr("testpmd-io", Generator.FLOWGEN, 1, 1518, 2), pr("vswitch-io", Generator.FLOWGEN, 1, 64, 10));
+        String t = Results.tables(rs);
+        assertTrue(t.contains("Generators: vswitch-gen / testpmd flowgen reflected Mpps (medians)"), t);
+        assertTrue(t.contains("testpmd io  1      | 0.925       -"), t);
+        assertTrue(t.contains("against testpmd io, 1 queue(s), 64 B: 0.925 (target >= 0.95 NOT met, goal >= 1.00 not met)"), t);
+        assertTrue(!t.contains("vswitch io  1      | "  + "-"), "a reflector without both generators gets no ratio row");
+        assertTrue(!Results.tables(List.of(pr("testpmd-io", Generator.FLOWGEN, 1, 64, 20))).contains("Generators:"));
+    }
+
+    @Test
     void csvHasOneRowPerPointWithStatistics() {
         String[] lines = Results.csv(sample()).split("\n");
         assertEquals(5, lines.length);
