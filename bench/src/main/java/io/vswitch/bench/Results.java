@@ -166,10 +166,13 @@ public final class Results {
         if (t.rowCount() == 0) return "";
         StringBuilder b = new StringBuilder("Generators: vswitch-gen / testpmd flowgen reflected Mpps (medians)\n").append(t);
         for (int q : queues) {
-            double x = generatorRatio(rs, new Reflector(Peers.ReflectorKind.TESTPMD, "io"), q, 64);
-            if (!Double.isNaN(x))
-                b.append(String.format(Locale.ROOT, "against testpmd io, %d queue(s), 64 B: %.3f (target >= 0.95 %s, goal >= 1.00 %s)%n", q, x,
-                        x >= 0.95 ? "met" : "NOT met", x >= 1.0 ? "met" : "not met"));
+            Reflector tio = new Reflector(Peers.ReflectorKind.TESTPMD, "io");
+            double x = generatorRatio(rs, tio, q, 64);
+            if (Double.isNaN(x)) continue;
+            b.append(String.format(Locale.ROOT, "against testpmd io, %d queue(s), 64 B: %.3f (target >= 0.95 %s, goal >= 1.00 %s)%n", q, x,
+                    x >= 0.95 ? "met" : "NOT met", x >= 1.0 ? "met" : "not met"));
+            if (find(rs, new Config(tio, Generator.VSWITCH_GEN, q), 64).rxMpps().noisy() || find(rs, new Config(tio, Generator.FLOWGEN, q), 64).rxMpps().noisy())
+                b.append("  but unreliable: the starts spread more than " + Summary.NOISY_SPREAD + "x: something else was probably running (check top), rerun\n");
         }
         return b.append('\n').toString();
     }

@@ -31,6 +31,24 @@ public record Summary(int n, double median, double min, double max, double mean)
         return max;
     }
 
+    /** max / min: 1 for identical samples; NaN without samples. */
+    public double spread() {
+        return max / min;
+    }
+
+    /**
+     * Whether the samples disagree so much (max more than 1.5 x min) that a ratio between two
+     * such summaries says more about the machine than about the code. Starts here are bimodal
+     * even on a quiet machine, but the two modes lie closer together than that; a wider spread
+     * means something else was running.
+     */
+    public boolean noisy() {
+        return n > 0 && !(spread() <= NOISY_SPREAD);
+    }
+
+    /** See {@link #noisy()}. */
+    public static final double NOISY_SPREAD = 1.5;
+
     /** Every statistic multiplied by {@code f} (unit conversion). */
     public Summary scaled(double f) {
         return new Summary(n, median * f, min * f, max * f, mean * f);

@@ -57,4 +57,13 @@ class AbReportTest {
                 io 64 B: vswitch/testpmd median ratio 0.900 (best 0.900): target >= 0.95 NOT met, goal >= 1.00 not met
                 """, v, "1518 B rows have no target");
     }
+
+    @Test
+    void noisyStartsMakeTheVerdictUnreliable() {
+        List<AbReport.Row> rows = AbReport.rows(List.of(pr("vswitch-macswap", Generator.FLOWGEN, 1, 64, 3.6, 1.0, 1.1),
+                pr("testpmd-macswap", Generator.FLOWGEN, 1, 64, 20, 20.5, 21)));
+        String v = AbReport.verdict(rows);
+        assertTrue(v.contains("target >= 0.95 NOT met"), v);
+        assertTrue(v.contains("  but unreliable: starts spread 1.00-3.60 Mpps (vswitch) and 20.00-21.00 Mpps (testpmd)"), v);
+    }
 }
