@@ -5,10 +5,10 @@ import picocli.CommandLine.Option;
 
 /** Options the sweep and the A/B share: timing, CPUs, binaries, output. */
 final class CommonOptions {
-    @Option(names = "--warmup", paramLabel = "SECONDS", description = "Traffic before the measured window, per start (default: ${DEFAULT-VALUE}; --quick: 1)")
+    @Option(names = "--warmup", paramLabel = "SECONDS", description = "Traffic before the measured window, per start (default: sweep 3, ab 2; --quick: 1)")
     Integer warmup;
 
-    @Option(names = "--window", paramLabel = "SECONDS", description = "Measured window per start (default: ${DEFAULT-VALUE}; --quick: 2)")
+    @Option(names = "--window", paramLabel = "SECONDS", description = "Measured window per start (default: 5; --quick: 2)")
     Integer window;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where results, plots and child logs go (default: bench-results/<command>-<time>)")

@@ -77,6 +77,7 @@ class CliTest {
         Run s = run("sweep", "--help");
         assertEquals(0, s.code());
         assertTrue(s.out().contains("--quick") && s.out().contains("flock /tmp/vswitch-bench.lock"), s.out());
+        for (String cmd : List.of("sweep", "ab")) assertTrue(!run(cmd, "--help").out().contains("null"), cmd + ": every default is spelled out");
     }
 
     @Test
