@@ -172,7 +172,8 @@ public final class Results {
             b.append(String.format(Locale.ROOT, "against testpmd io, %d queue(s), 64 B: %.3f (target >= 0.95 %s, goal >= 1.00 %s)%n", q, x,
                     x >= 0.95 ? "met" : "NOT met", x >= 1.0 ? "met" : "not met"));
             if (find(rs, new Config(tio, Generator.VSWITCH_GEN, q), 64).rxMpps().noisy() || find(rs, new Config(tio, Generator.FLOWGEN, q), 64).rxMpps().noisy())
-                b.append("  but unreliable: the starts spread more than " + Summary.NOISY_SPREAD + "x: something else was probably running (check top), rerun\n");
+                b.append("  but uncertain: the starts spread more than " + Summary.NOISY_SPREAD
+                        + "x (bimodal starts or a busy machine); compare best-of-N, check top, rerun with more --starts\n");
         }
         return b.append('\n').toString();
     }

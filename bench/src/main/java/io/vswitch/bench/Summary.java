@@ -37,10 +37,9 @@ public record Summary(int n, double median, double min, double max, double mean)
     }
 
     /**
-     * Whether the samples disagree so much (max more than 1.5 x min) that a ratio between two
-     * such summaries says more about the machine than about the code. Starts here are bimodal
-     * even on a quiet machine, but the two modes lie closer together than that; a wider spread
-     * means something else was running.
+     * Whether the samples disagree so much (max more than 1.5 x min) that a ratio of two such
+     * medians depends on which mode most starts happened to land in (starts are bimodal on
+     * these machines) or on a foreign load, more than on the code.
      */
     public boolean noisy() {
         return n > 0 && !(spread() <= NOISY_SPREAD);

@@ -59,11 +59,11 @@ class AbReportTest {
     }
 
     @Test
-    void noisyStartsMakeTheVerdictUnreliable() {
+    void widelySpreadStartsMakeTheVerdictUncertain() {
         List<AbReport.Row> rows = AbReport.rows(List.of(pr("vswitch-macswap", Generator.FLOWGEN, 1, 64, 3.6, 1.0, 1.1),
                 pr("testpmd-macswap", Generator.FLOWGEN, 1, 64, 20, 20.5, 21)));
         String v = AbReport.verdict(rows);
         assertTrue(v.contains("target >= 0.95 NOT met"), v);
-        assertTrue(v.contains("  but unreliable: starts spread 1.00-3.60 Mpps (vswitch) and 20.00-21.00 Mpps (testpmd)"), v);
+        assertTrue(v.contains("  but uncertain: starts spread 1.00-3.60 Mpps (vswitch) and 20.00-21.00 Mpps (testpmd)"), v);
     }
 }

@@ -63,7 +63,7 @@ class SummaryTest {
     @Test
     void spreadAndNoise() {
         assertEquals(1.0, Summary.of(5, 5).spread());
-        assertTrue(!Summary.of(15, 21, 22).noisy(), "two modes within 1.5x");
+        assertTrue(!Summary.of(15, 21, 22).noisy(), "within 1.5x");
         assertTrue(Summary.of(12, 20).noisy(), "bimodal starts");
         assertTrue(!Summary.EMPTY.noisy(), "no samples: nothing to call noisy");
         assertTrue(Summary.of(0, 1).noisy(), "a start that measured nothing");
