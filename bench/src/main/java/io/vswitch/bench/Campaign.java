@@ -1,0 +1,62 @@
+package io.vswitch.bench;
+
+import io.vswitch.bench.Harness.Measurement;
+import io.vswitch.bench.Peers.Point;
+import io.vswitch.bench.Results.PointResult;
+import io.vswitch.bench.Schedule.Slot;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Runs every point {@code starts} times in interleaved order (see {@link Schedule}), printing
+ * progress, and keeps what it measured so far so a failure can still write partial results.
+ */
+final class Campaign {
+    private final List<Point> points;
+    private final int starts;
+    private final List<List<Measurement>> runs = new ArrayList<>();
+
+    Campaign(List<Point> points, int starts) {
+        this.points = List.copyOf(points);
+        this.starts = starts;
+        for (int i = 0; i < points.size(); i++) runs.add(new ArrayList<>());
+    }
+
+    /** Runs the schedule; on a failure the results so far stay in {@link #results()}. */
+    void run(Harness h, PrintStream out) throws RunFailure, IOException, InterruptedException {
+        List<Slot> order = Schedule.interleaved(points.size(), starts);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < order.size(); i++) {
+            Slot slot = order.get(i);
+            Point p = points.get(slot.point());
+            out.printf(Locale.ROOT, "[%d/%d] %s, start %d/%d ... ", i + 1, order.size(), p, slot.start() + 1, starts);
+            out.flush();
+            Measurement m;
+            try {
+                m = h.run(p);
+            } catch (RunFailure f) {
+                throw new RunFailure(p + ", start " + (slot.start() + 1) + ": " + f.getMessage());
+            }
+            runs.get(slot.point()).add(m);
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            double left = elapsed / (i + 1) * (order.size() - i - 1);
+            out.printf(Locale.ROOT, "RX %.3f Mpps, TX %.3f Mpps (%.1f s; %d left, ~%.0f s)%n", m.rxPps() / 1e6, m.txPps() / 1e6, m.seconds(),
+                    order.size() - i - 1, left);
+        }
+    }
+
+    /** Points with the starts measured so far. */
+    List<PointResult> results() {
+        List<PointResult> r = new ArrayList<>();
+        for (int i = 0; i < points.size(); i++) r.add(new PointResult(points.get(i), runs.get(i)));
+        return r;
+    }
+
+    /** Number of process starts the campaign makes. */
+    int total() {
+        return points.size() * starts;
+    }
+}

@@ -1,0 +1,37 @@
+package io.vswitch.bench;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options the sweep and the A/B share: timing, CPUs, binaries, output. */
+final class CommonOptions {
+    @Option(names = "--warmup", paramLabel = "SECONDS", description = "Traffic before the measured window, per start (default: sweep 3, ab 2; --quick: 1)")
+    Integer warmup;
+
+    @Option(names = "--window", paramLabel = "SECONDS", description = "Measured window per start (default: 5; --quick: 2)")
+    Integer window;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where results, plots and child logs go (default: bench-results/<command>-<time>)")
+    Path out;
+
+    @Option(names = "--reflector-cpu", paramLabel = "CPU", defaultValue = "1", description = "CPU the reflector polls on (default: ${DEFAULT-VALUE})")
+    int reflectorCpu;
+
+    @Option(names = "--generator-cpu", paramLabel = "CPU", defaultValue = "0", description = "CPU the generator runs on (default: ${DEFAULT-VALUE})")
+    int generatorCpu;
+
+    @Option(names = "--no-huge", description = "Run the reflectors without hugepages (--no-huge -m 1024)")
+    boolean noHuge;
+
+    @Option(names = "--testpmd", paramLabel = "PATH", defaultValue = "dpdk-testpmd", description = "testpmd binary (default: ${DEFAULT-VALUE})")
+    String testpmd;
+
+    @Option(names = "--root", paramLabel = "DIR", description = "Repository root with bin/vswitch (default: $VSWITCH_ROOT, else the current directory)")
+    Path root;
+
+    Path root() {
+        if (root != null) return root.toAbsolutePath();
+        String env = System.getenv("VSWITCH_ROOT");
+        return Path.of(env != null && !env.isBlank() ? env : ".").toAbsolutePath().normalize();
+    }
+}

@@ -1,0 +1,304 @@
+package io.vswitch.bench;
+
+import io.vswitch.bench.Harness.Measurement;
+import io.vswitch.bench.Peers.Config;
+import io.vswitch.bench.Peers.Generator;
+import io.vswitch.bench.Peers.Point;
+import io.vswitch.bench.Peers.Reflector;
+import io.vswitch.gen.Csv;
+import io.vswitch.gen.Json;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The measurements of a campaign and their presentations: the text tables, the CSV and the JSON.
+ *
+ * <p>Mbps are L2 rates: {@code pps x size x 8}, with the size counting the 4-byte FCS and not the
+ * 20 bytes of preamble and inter-frame gap (the seed's and pktgen's convention).
+ */
+public final class Results {
+    private Results() {}
+
+    /** All starts of one point. */
+    public record PointResult(Point point, List<Measurement> runs) {
+        public PointResult {
+            runs = List.copyOf(runs);
+        }
+
+        Summary of(ToDoubleFunction<Measurement> f) {
+            return Summary.of(runs.stream().mapToDouble(f).toArray());
+        }
+
+        /** Reflected (received) Mpps. */
+        public Summary rxMpps() {
+            return of(Measurement::rxPps).scaled(1e-6);
+        }
+
+        /** Offered (transmitted) Mpps. */
+        public Summary txMpps() {
+            return of(Measurement::txPps).scaled(1e-6);
+        }
+
+        /** Reflected L2 Mbps (FCS included). */
+        public Summary rxMbps() {
+            return of(Measurement::rxPps).scaled(point.size() * 8e-6);
+        }
+
+        /** Offered L2 Mbps (FCS included). */
+        public Summary txMbps() {
+            return of(Measurement::txPps).scaled(point.size() * 8e-6);
+        }
+
+        public Summary loss() {
+            return of(Measurement::lossRatio);
+        }
+
+        public Summary latP50Ns() {
+            return of(Measurement::latP50Ns);
+        }
+
+        public Summary latP99Ns() {
+            return of(Measurement::latP99Ns);
+        }
+    }
+
+    /** L2 megabits per second of {@code pps} frames of {@code size} bytes (FCS included). */
+    public static double mbps(double pps, int size) {
+        return pps * size * 8 / 1e6;
+    }
+
+    static String fmt(double v, int decimals) {
+        if (Double.isNaN(v)) return "-";
+        return String.format(Locale.ROOT, "%." + decimals + "f", v);
+    }
+
+    private static PointResult find(List<PointResult> rs, Config c, int size) {
+        for (PointResult r : rs) if (r.point().config().equals(c) && r.point().size() == size) return r;
+        return null;
+    }
+
+    /**
+     * The seed's table, one per generator: rows reflector x queues, columns sizes, cells
+     * TX/RX Mbps (medians over starts); then the same in Mpps, RX median with best-of-N; then,
+     * for a generator that measures it (vswitch-gen), latency p50/p99.
+     */
+    public static String tables(List<PointResult> rs) {
+        StringBuilder b = new StringBuilder();
+        Set<Generator> gens = new LinkedHashSet<>();
+        Set<Reflector> refls = new LinkedHashSet<>();
+        Set<Integer> queues = new java.util.TreeSet<>();
+        Set<Integer> sizes = new java.util.TreeSet<>();
+        for (PointResult r : rs) {
+            gens.add(r.point().config().generator());
+            refls.add(r.point().config().reflector());
+            queues.add(r.point().config().queues());
+            sizes.add(r.point().size());
+        }
+        if (rs.stream().allMatch(r -> r.runs().isEmpty())) return "(nothing was measured)\n";
+        for (Generator g : gens) {
+            int maxN = rs.stream().filter(r -> r.point().config().generator() == g).mapToInt(r -> r.runs().size()).max().orElse(0);
+            List<String> head = new ArrayList<>(List.of("reflector", "queues"));
+            for (int s : sizes) head.add(s + " B");
+            TextTable mbps = new TextTable(2, head), mpps = new TextTable(2, head), lat = new TextTable(2, head);
+            for (Reflector rf : refls)
+                for (int q : queues) {
+                    Config c = new Config(rf, g, q);
+                    List<String> a = new ArrayList<>(List.of(rf.label(), Integer.toString(q)));
+                    List<String> p = new ArrayList<>(a);
+                    List<String> l = new ArrayList<>(a);
+                    boolean any = false, anyLat = false;
+                    for (int s : sizes) {
+                        PointResult r = find(rs, c, s);
+                        if (r == null || r.runs().isEmpty()) {
+                            a.add("-");
+                            p.add("-");
+                            l.add("-");
+                            continue;
+                        }
+                        any = true;
+                        a.add(fmt(r.txMbps().median(), 0) + "/" + fmt(r.rxMbps().median(), 0));
+                        p.add(fmt(r.rxMpps().median(), 2) + " (" + fmt(r.rxMpps().best(), 2) + ")");
+                        l.add(fmt(r.latP50Ns().median() / 1e3, 1) + "/" + fmt(r.latP99Ns().median() / 1e3, 1));
+                        anyLat |= r.latP50Ns().n() > 0;
+                    }
+                    if (any) {
+                        mbps.row(a);
+                        mpps.row(p);
+                    }
+                    if (anyLat) lat.row(l);
+                }
+            b.append("Generator ").append(g.label()).append(": TX/RX Mbps (L2, FCS included, no preamble/IFG), median of up to ")
+                    .append(maxN).append(" start(s)\n").append(mbps).append('\n');
+            b.append("Generator ").append(g.label()).append(": reflected Mpps, median (best) of up to ").append(maxN)
+                    .append(" start(s)\n").append(mpps).append('\n');
+            if (lat.rowCount() > 0)
+                b.append("Generator ").append(g.label()).append(": latency p50/p99 in us, median of up to ").append(maxN)
+                        .append(" start(s)\n").append(lat).append('\n');
+        }
+        if (gens.contains(Generator.FLOWGEN) && gens.contains(Generator.VSWITCH_GEN)) b.append(generatorRatios(rs, refls, queues, sizes));
+        return b.toString();
+    }
+
+    /**
+     * Both generators against the same reflectors: vswitch-gen's reflected Mpps over testpmd
+     * flowgen's (medians), and issue 4's target, measured against testpmd io at 64 B.
+     */
+    static String generatorRatios(List<PointResult> rs, Set<Reflector> refls, Set<Integer> queues, Set<Integer> sizes) {
+        List<String> head = new ArrayList<>(List.of("reflector", "queues"));
+        for (int s : sizes) head.add(s + " B");
+        TextTable t = new TextTable(2, head);
+        for (Reflector rf : refls)
+            for (int q : queues) {
+                List<String> row = new ArrayList<>(List.of(rf.label(), Integer.toString(q)));
+                boolean any = false;
+                for (int s : sizes) {
+                    double x = generatorRatio(rs, rf, q, s);
+                    any |= !Double.isNaN(x);
+                    row.add(fmt(x, 3));
+                }
+                if (any) t.row(row);
+            }
+        if (t.rowCount() == 0) return "";
+        StringBuilder b = new StringBuilder("Generators: vswitch-gen / testpmd flowgen reflected Mpps (medians)\n").append(t);
+        for (int q : queues) {
+            Reflector tio = new Reflector(Peers.ReflectorKind.TESTPMD, "io");
+            double x = generatorRatio(rs, tio, q, 64);
+            if (Double.isNaN(x)) continue;
+            b.append(String.format(Locale.ROOT, "against testpmd io, %d queue(s), 64 B: %.3f (target >= 0.95 %s, goal >= 1.00 %s)%n", q, x,
+                    x >= 0.95 ? "met" : "NOT met", x >= 1.0 ? "met" : "not met"));
+            if (find(rs, new Config(tio, Generator.VSWITCH_GEN, q), 64).rxMpps().noisy() || find(rs, new Config(tio, Generator.FLOWGEN, q), 64).rxMpps().noisy())
+                b.append("  but uncertain: the starts spread more than " + Summary.NOISY_SPREAD
+                        + "x (bimodal starts or a busy machine); compare best-of-N, check top, rerun with more --starts\n");
+        }
+        return b.append('\n').toString();
+    }
+
+    private static double generatorRatio(List<PointResult> rs, Reflector rf, int q, int size) {
+        PointResult ours = find(rs, new Config(rf, Generator.VSWITCH_GEN, q), size);
+        PointResult theirs = find(rs, new Config(rf, Generator.FLOWGEN, q), size);
+        if (ours == null || theirs == null || ours.runs().isEmpty() || theirs.runs().isEmpty()) return Double.NaN;
+        return ours.rxMpps().median() / theirs.rxMpps().median();
+    }
+
+    static final List<String> CSV_HEADER = List.of("reflector", "generator", "queues", "size", "starts", "rx_mpps_median", "rx_mpps_min",
+            "rx_mpps_max", "rx_mpps_mean", "tx_mpps_median", "rx_mbps_median", "tx_mbps_median", "rx_mbps_best", "loss_ratio_median",
+            "latency_p50_ns_median", "latency_p99_ns_median");
+
+    /** One row per point with its statistics over starts. */
+    public static String csv(List<PointResult> rs) {
+        StringBuilder b = new StringBuilder(Csv.row(CSV_HEADER));
+        for (PointResult r : rs) {
+            Point p = r.point();
+            Summary rx = r.rxMpps();
+            b.append(Csv.row(List.of(p.config().reflector().id(), p.config().generator().id(), p.config().queues(), p.size(), r.runs().size(),
+                    num(rx.median()), num(rx.min()), num(rx.max()), num(rx.mean()), num(r.txMpps().median()), num(r.rxMbps().median()),
+                    num(r.txMbps().median()), num(r.rxMbps().best()), num(r.loss().median()), num(r.latP50Ns().median()),
+                    num(r.latP99Ns().median()))));
+        }
+        return b.toString();
+    }
+
+    /** One row per process start, in the order they ran. */
+    public static String runsCsv(List<PointResult> rs) {
+        StringBuilder b = new StringBuilder(Csv.row(List.of("reflector", "generator", "queues", "size", "start", "tx_pps", "rx_pps",
+                "loss_ratio", "latency_p50_ns", "latency_p99_ns", "seconds")));
+        for (PointResult r : rs) {
+            Point p = r.point();
+            for (int i = 0; i < r.runs().size(); i++) {
+                Measurement m = r.runs().get(i);
+                b.append(Csv.row(List.of(p.config().reflector().id(), p.config().generator().id(), p.config().queues(), p.size(), i + 1,
+                        num(m.txPps()), num(m.rxPps()), num(m.lossRatio()), num(m.latP50Ns()), num(m.latP99Ns()), num(m.seconds()))));
+            }
+        }
+        return b.toString();
+    }
+
+    /** A CSV number: empty for NaN, otherwise up to 6 decimals without trailing zeros. */
+    static String num(double v) {
+        if (Double.isNaN(v)) return "";
+        String s = String.format(Locale.ROOT, "%.6f", v);
+        s = s.replaceAll("0+$", "");
+        return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    /** results.json: environment, settings, and per point the statistics and every start. */
+    public static String json(Map<String, String> env, Map<String, Object> settings, List<PointResult> rs) {
+        Json j = new Json("  ");
+        j.beginObject();
+        j.name("environment").beginObject();
+        for (Map.Entry<String, String> e : env.entrySet()) j.field(e.getKey(), e.getValue());
+        j.endObject();
+        j.name("settings").beginObject();
+        for (Map.Entry<String, Object> e : settings.entrySet()) {
+            Object v = e.getValue();
+            j.name(e.getKey());
+            if (v instanceof Number n && !(v instanceof Double) && !(v instanceof Float)) j.value(n.longValue());
+            else if (v instanceof Number n) j.value(n.doubleValue());
+            else if (v instanceof Boolean bo) j.value(bo);
+            else if (v instanceof List<?> l) {
+                j.beginArray();
+                for (Object o : l) {
+                    if (o instanceof Number n) j.value(n.longValue());
+                    else j.value(String.valueOf(o));
+                }
+                j.endArray();
+            } else j.value(String.valueOf(v));
+        }
+        j.endObject();
+        j.field("units", "pps are packets per second; mbps are L2 megabits per second counting the 4-byte FCS, not preamble/IFG");
+        j.name("points").beginArray();
+        for (PointResult r : rs) {
+            Point p = r.point();
+            j.beginObject();
+            j.field("reflector", p.config().reflector().id()).field("generator", p.config().generator().id())
+                    .field("queues", p.config().queues()).field("size", p.size()).field("starts", r.runs().size());
+            summary(j, "rx_mpps", r.rxMpps());
+            summary(j, "tx_mpps", r.txMpps());
+            summary(j, "rx_mbps", r.rxMbps());
+            summary(j, "tx_mbps", r.txMbps());
+            summary(j, "loss_ratio", r.loss());
+            summary(j, "latency_p50_ns", r.latP50Ns());
+            summary(j, "latency_p99_ns", r.latP99Ns());
+            j.name("runs").beginArray();
+            for (Measurement m : r.runs()) {
+                j.beginObject();
+                numField(j, "tx_pps", m.txPps());
+                numField(j, "rx_pps", m.rxPps());
+                numField(j, "loss_ratio", m.lossRatio());
+                numField(j, "latency_p50_ns", m.latP50Ns());
+                numField(j, "latency_p99_ns", m.latP99Ns());
+                j.name("rx_pps_per_second").beginArray();
+                for (double d : m.rxPerSecond()) j.value(d);
+                j.endArray();
+                numField(j, "seconds", m.seconds());
+                j.endObject();
+            }
+            j.endArray();
+            j.endObject();
+        }
+        j.endArray();
+        j.endObject();
+        return j.toString() + "\n";
+    }
+
+    private static void numField(Json j, String name, double v) {
+        j.name(name);
+        if (Double.isNaN(v)) j.nullValue();
+        else j.value(v);
+    }
+
+    private static void summary(Json j, String name, Summary s) {
+        j.name(name).beginObject();
+        j.field("n", s.n());
+        numField(j, "median", s.median());
+        numField(j, "min", s.min());
+        numField(j, "max", s.max());
+        numField(j, "mean", s.mean());
+        j.endObject();
+    }
+}

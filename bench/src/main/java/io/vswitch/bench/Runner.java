@@ -1,0 +1,107 @@
+package io.vswitch.bench;
+
+import io.vswitch.bench.Peers.Point;
+import io.vswitch.bench.Results.PointResult;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/** What the sweep and the A/B have in common: check the set-up, run the campaign, write and print the results. */
+final class Runner {
+    private Runner() {}
+
+    static Path defaultOut(Path root, String what) {
+        return root.resolve("bench-results").resolve(what + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    }
+
+    /** Fails with a one-line reason when a program the points need is missing. */
+    static String missing(Path root, String testpmd, List<Point> points) {
+        if (!Files.isExecutable(root.resolve("bin/vswitch")))
+            return "no bin/vswitch under " + root + ": run from the repository root or pass --root";
+        boolean needsTestpmd = points.stream().anyMatch(p -> p.config().reflector().kind() == Peers.ReflectorKind.TESTPMD
+                || p.config().generator() == Peers.Generator.FLOWGEN);
+        if (needsTestpmd && Env.run(List.of("sh", "-c", "command -v " + shellQuote(testpmd)), null).isBlank())
+            return testpmd + " not found: install DPDK's testpmd (apt-get install dpdk) or pass --testpmd PATH";
+        if (points.stream().anyMatch(p -> p.config().generator() == Peers.Generator.VSWITCH_GEN) && !Harness.haveVswitchGen(root))
+            return "no bin/vswitch-gen under " + root + ": leave vswitch-gen out of --generators";
+        if (Env.run(List.of("sh", "-c", "command -v stdbuf"), null).isBlank()) return "stdbuf (coreutils) not found";
+        return null;
+    }
+
+    private static String shellQuote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    /**
+     * Runs the points and writes DIR/results.csv, DIR/runs.csv, DIR/results.json (and the plots
+     * when {@code plot}); prints {@code report} of the results. On a failed run, writes what was
+     * measured so far and returns 1.
+     */
+    static int execute(String title, CommonOptions o, int warmup, int window, List<Point> points, int starts, Map<String, Object> extra,
+            Function<List<PointResult>, String> report, boolean plot, PrintStream out, PrintStream err)
+            throws IOException, InterruptedException {
+        Path root = o.root();
+        String why = missing(root, o.testpmd, points);
+        if (why != null) {
+            err.println("vswitch-bench: " + why);
+            return 2;
+        }
+        Path dir = (o.out != null ? o.out : defaultOut(root, title)).toAbsolutePath();
+        Files.createDirectories(dir);
+        Harness h = new Harness(new Harness.Settings(root, dir, warmup, window, o.reflectorCpu, o.generatorCpu, o.noHuge, o.testpmd));
+        Campaign c = new Campaign(points, starts);
+        out.printf(Locale.ROOT, "%s: %d points x %d start(s) = %d process starts; %d s warm-up + %d s window each; reflector on CPU %d, "
+                + "generator on CPU %d; output in %s%n", title, points.size(), starts, c.total(), warmup, window, o.reflectorCpu,
+                o.generatorCpu, dir);
+        Map<String, String> env = Env.capture(root);
+        String busy = Env.busyWarning(env.get("loadavg_at_start"), Runtime.getRuntime().availableProcessors());
+        if (busy != null) out.println(busy);
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("command", title);
+        settings.put("starts", starts);
+        settings.put("warmup_s", warmup);
+        settings.put("window_s", window);
+        settings.put("reflector_cpu", o.reflectorCpu);
+        settings.put("generator_cpu", o.generatorCpu);
+        settings.put("hugepages", !o.noHuge);
+        settings.put("reflectors", points.stream().map(p -> p.config().reflector().id()).distinct().toList());
+        settings.put("generators", points.stream().map(p -> p.config().generator().id()).distinct().toList());
+        settings.put("queues", points.stream().map(p -> p.config().queues()).distinct().sorted().toList());
+        settings.put("sizes", points.stream().map(Point::size).distinct().sorted().toList());
+        settings.putAll(extra);
+        RunFailure failed = null;
+        try {
+            c.run(h, out);
+        } catch (RunFailure f) {
+            failed = f;
+            out.println("FAILED");
+        }
+        List<PointResult> rs = c.results();
+        if (failed != null) settings.put("incomplete", failed.getMessage().lines().findFirst().orElse("failed"));
+        Files.writeString(dir.resolve("results.csv"), Results.csv(rs));
+        Files.writeString(dir.resolve("runs.csv"), Results.runsCsv(rs));
+        Files.writeString(dir.resolve("results.json"), Results.json(env, settings, rs));
+        out.println();
+        out.println(report.apply(rs));
+        if (plot && rs.stream().anyMatch(r -> !r.runs().isEmpty())) {
+            String sub = env.get("cpu_model") + ", DPDK " + env.get("dpdk") + ", " + env.get("git_commit").substring(0,
+                    Math.min(12, env.get("git_commit").length()));
+            for (Path p : Plot.write(dir, sub, rs)) out.println("plot: " + p);
+        }
+        out.println("results: " + dir.resolve("results.csv") + ", " + dir.resolve("results.json") + ", per start: " + dir.resolve("runs.csv"));
+        if (failed != null) {
+            err.println("vswitch-bench: a run failed; the results above are partial.");
+            err.println(failed.getMessage());
+            return 1;
+        }
+        return 0;
+    }
+}

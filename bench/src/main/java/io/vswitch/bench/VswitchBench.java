@@ -1,0 +1,56 @@
+package io.vswitch.bench;
+
+import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code vswitch-bench}: the sweep, the reflector A/B, and the JMH micro-benchmarks. */
+@Command(name = "vswitch-bench", mixinStandardHelpOptions = true, versionProvider = VswitchBench.Version.class,
+        description = "Benchmarks for vswitch.",
+        subcommands = {SweepCommand.class, AbCommand.class, VswitchBench.Jmh.class, CommandLine.HelpCommand.class},
+        footer = {"", "Examples:", "  flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --quick --out /tmp/sweep",
+                "  flock /tmp/vswitch-bench.lock bin/vswitch-bench ab --starts 5",
+                "  flock /tmp/vswitch-bench.lock bin/vswitch-bench jmh -f 1 -wi 3 -i 5 Reflect"})
+public final class VswitchBench implements java.util.concurrent.Callable<Integer> {
+    private VswitchBench() {}
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Without a subcommand: usage on stderr, exit 2. */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(System.err);
+        return 2;
+    }
+
+    /** Listed for help; {@link #main} hands its arguments to JMH unparsed. */
+    @Command(name = "jmh", description = "JMH micro-benchmarks of the hot path; arguments go to JMH as they are (try: jmh -h, jmh -l)")
+    static final class Jmh implements Runnable {
+        @Override
+        public void run() {
+            // never reached: main() dispatches "jmh" before picocli parses
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = VswitchBench.class.getPackage().getImplementationVersion();
+            return new String[] {"vswitch-bench " + (v != null ? v : "dev")};
+        }
+    }
+
+    /** Builds the command line (for tests). */
+    static CommandLine commandLine() {
+        return new CommandLine(new VswitchBench()).setCaseInsensitiveEnumValuesAllowed(true);
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("jmh")) {
+            org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        System.exit(commandLine().execute(args));
+    }
+}

@@ -1,0 +1,100 @@
+package io.vswitch.bench.jmh;
+
+import io.vswitch.gen.FrameTemplate;
+import io.vswitch.gen.RxAccounting;
+import io.vswitch.gen.TxStream;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Per-packet cost of the generator's hot path, ns per packet over bursts of 32:
+ * building a frame ({@link TxStream#next}: template copy + stamp), stamping an already built
+ * one ({@link FrameTemplate#stamp}), the TX-then-RX loopback ({@link TxStream#next} followed by
+ * {@link RxAccounting#onFrame} with its sequence window and latency histogram). The bare
+ * histogram record is {@link HistogramBench}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+public class GenBench {
+    /** A made-up 2 GHz TSC: only the tick-to-ns conversion depends on it. */
+    static final long TSC_HZ = 2_000_000_000L;
+
+    @Param({"64", "1518"})
+    int size;
+
+    private Frames f;
+    private TxStream tx;
+    private FrameTemplate template;
+    private RxAccounting rx;
+    private long tsc = 1_000_000;
+    private long seq;
+    private int flow;
+
+    @Setup
+    public void setup() {
+        f = new Frames(size);
+        tx = Frames.stream(size);
+        template = new FrameTemplate(size, 0, Frames.SRC_MAC, Frames.DST_MAC, flows());
+        rx = new RxAccounting(0, TSC_HZ);
+    }
+
+    private static io.vswitch.gen.FlowTable flows() {
+        return new io.vswitch.gen.FlowTable(1024, io.vswitch.gen.FlowTable.DEFAULT_SRC_IP, io.vswitch.gen.FlowTable.DEFAULT_DST_IP,
+                io.vswitch.gen.FlowTable.DEFAULT_SRC_PORT, io.vswitch.gen.FlowTable.DEFAULT_DST_PORT);
+    }
+
+    @TearDown
+    public void tearDown() {
+        f.close();
+    }
+
+    /** Full frame build: template copy plus stamp, sequence and flow bookkeeping. */
+    @Benchmark
+    @OperationsPerInvocation(Frames.BURST)
+    public int txStreamNext() {
+        long t = tsc += 1000;
+        int len = 0;
+        for (int i = 0; i < Frames.BURST; i++) len += tx.next(Frames.ALL, f.addrs[i], t);
+        return len;
+    }
+
+    /** Only the per-packet fields of an already built frame. */
+    @Benchmark
+    @OperationsPerInvocation(Frames.BURST)
+    public void frameTemplateStamp() {
+        long t = tsc += 1000;
+        int fl = flow;
+        for (int i = 0; i < Frames.BURST; i++) {
+            template.stamp(Frames.ALL, f.addrs[i], fl, seq++, t);
+            if (++fl == 1024) fl = 0;
+        }
+        flow = fl;
+    }
+
+    /** Build a frame, then account it as received 5 us later (latency into the histogram). */
+    @Benchmark
+    @OperationsPerInvocation(Frames.BURST)
+    public void txThenRxOnFrame() {
+        long t = tsc += 1000;
+        for (int i = 0; i < Frames.BURST; i++) {
+            int len = tx.next(Frames.ALL, f.addrs[i], t);
+            rx.onFrame(Frames.ALL, f.addrs[i], len, t + 10_000);
+        }
+    }
+}
