@@ -132,7 +132,9 @@ public final class Generator {
 
         List<String> eal = ealArgs(cfg, allowed);
         log("EAL " + String.join(" ", eal.subList(1, eal.size())));
+        Thread watchdog = server(cfg.vdev()) ? serverWatchdog() : null;
         Eal.init(eal);
+        if (watchdog != null) watchdog.interrupt();
         installSignals();
         int rc = ExitCode.OK.code;
         try {
@@ -190,10 +192,35 @@ public final class Generator {
         }
     }
 
+    /**
+     * With server=1, virtio-user's probe blocks inside rte_eal_init in accept() until a vhost-user
+     * client connects, where no signal or timeout of ours reaches it. This thread ends the
+     * process after --peer-timeout with the PEER exit code and the fix, removing the socket.
+     */
+    private Thread serverWatchdog() {
+        String path = socketPath(cfg.vdev());
+        log("waiting up to " + fmt(cfg.peerTimeout()) + " s for a vhost-user client on " + path + " (server=1)");
+        return Thread.ofPlatform().daemon().name("peer-watchdog").start(() -> {
+            try {
+                Thread.sleep((long) (cfg.peerTimeout() * 1000));
+            } catch (InterruptedException e) {
+                return; // EAL init returned: the client connected
+            }
+            System.err.println("vswitch-gen: no vhost-user client connected to " + path + " within " + fmt(cfg.peerTimeout())
+                    + " s: start bin/vswitch with --vdev net_vhost0,iface=" + path + ",client=1");
+            System.err.flush();
+            try {
+                Files.deleteIfExists(Path.of(path));
+            } catch (IOException ignored) {
+                // best effort
+            }
+            Runtime.getRuntime().halt(ExitCode.PEER.code);
+        });
+    }
+
     private void waitForLink() throws InterruptedException {
         long deadline = System.nanoTime() + (long) (cfg.peerTimeout() * 1e9);
         boolean server = server(cfg.vdev());
-        if (server) log("waiting up to " + fmt(cfg.peerTimeout()) + " s for the vhost-user client on " + socketPath(cfg.vdev()));
         while (!port.linkUp()) {
             if (System.nanoTime() > deadline || interrupted.getCount() == 0) {
                 String path = socketPath(cfg.vdev());
