@@ -113,8 +113,9 @@ public final class GenCommand implements Callable<Integer> {
             description = "How long to wait for the link (the vhost-user peer) to come up. Default: ${DEFAULT-VALUE}")
     double peerTimeout;
 
-    @Option(names = "--drain", paramLabel = "SECONDS", defaultValue = "100ms", converter = GenOptions.WarmupConverter.class,
-            description = "After TX stops, how long RX keeps counting frames still in flight. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--drain", paramLabel = "SECONDS", defaultValue = "1", converter = GenOptions.WarmupConverter.class,
+            description = "After TX stops, RX keeps counting frames in flight for 100 ms, then until all are back "
+                    + "or this much time has passed (frames later than that are lost). Default: ${DEFAULT-VALUE}")
     double drain;
 
     @Option(names = "--file-prefix", defaultValue = "vswitch-gen", description = "EAL runtime file prefix. Default: ${DEFAULT-VALUE}")

@@ -299,9 +299,9 @@ public final class Generator {
             all(loops, GenLoop.MARK);
         }
         if (verbose) log("measuring " + fmt(seconds) + " s");
-        if (sleep(seconds)) return stopEarly(loops);
+        boolean cut = sleep(seconds); // a signal here ends the window early: still report it
         all(loops, GenLoop.TX_OFF);
-        sleep(cfg.drainSeconds());
+        drain(loops);
         all(loops, GenLoop.HOLD);
 
         double ticks = 0;
@@ -313,6 +313,7 @@ public final class Generator {
                 .info("lcores", LcoreList.format(cfg.cpus())).info("burst", Integer.toString(cfg.burst()))
                 .info("vdev", cfg.vdev().spec()).info("latency_sample", "1/" + cfg.latencySample())
                 .info("tsc_hz", Long.toString(hz));
+        if (cut) b.info("interrupted", "true");
         record Q(int q, long tx, long txb, RxAccounting rx) {}
         List<Q> qs = new ArrayList<>();
         for (GenLoop l : loops)
@@ -320,6 +321,29 @@ public final class Generator {
         qs.sort((x, y) -> Integer.compare(x.q(), y.q()));
         for (Q q : qs) b.queue(q.q(), q.tx(), q.txb(), q.rx());
         return b.build();
+    }
+
+    /**
+     * After TX stops: RX keeps counting for at least 100 ms (or --drain if shorter) and then until
+     * every frame of the window is back or --drain has passed. A descheduled peer can hold frames
+     * for longer than 100 ms; they are late, not lost. The loops' counters are read racily here,
+     * which is fine for a stop condition.
+     */
+    private void drain(List<GenLoop> loops) throws InterruptedException {
+        long start = System.nanoTime();
+        long max = (long) (cfg.drainSeconds() * 1e9);
+        Thread.sleep(Math.min(100, max / 1_000_000));
+        while (System.nanoTime() - start < max) {
+            long sent = 0, back = 0;
+            for (GenLoop l : loops) {
+                for (int k = 0; k < l.queueCount(); k++) {
+                    sent += l.windowTxPackets(k);
+                    back += l.rx(k).received();
+                }
+            }
+            if (back >= sent) return;
+            Thread.sleep(5);
+        }
     }
 
     private Report stopEarly(List<GenLoop> loops) throws InterruptedException {
@@ -333,7 +357,7 @@ public final class Generator {
         if (cfg.rate().isMax()) {
             log("NDR: measuring the unpaced rate for the upper bound (" + fmt(cfg.trialSeconds()) + " s)");
             Report r = measure(loops, mix, Double.POSITIVE_INFINITY, TRIAL_WARMUP, cfg.trialSeconds(), false);
-            if (r == null) return null;
+            if (r == null || interrupted.getCount() == 0) return null;
             maxPps = r.total().txPps();
             log(String.format(Locale.ROOT, "NDR: unpaced: tx %.4f Mpps, rx %.4f Mpps, loss %.4f %%", r.total().txPps() / 1e6,
                     r.total().rxPps() / 1e6, r.total().lossRatio() * 100));
@@ -352,7 +376,7 @@ public final class Generator {
         try {
             res = search.run(pps -> {
                 Report r = measure(loops, mix, pps, TRIAL_WARMUP, cfg.trialSeconds(), false);
-                if (r == null) throw new Interrupted();
+                if (r == null || interrupted.getCount() == 0) throw new Interrupted();
                 reports.add(r);
                 return new NdrSearch.TrialResult(r.total().txPackets(), r.total().rxPackets());
             });
