@@ -70,13 +70,18 @@ final class GenRuns {
      * by the loops in the measured window.
      */
     static void assertLossless(Map<String, Object> top, int queues) {
+        assertLossless(top, queues, () -> "");
+    }
+
+    /** As above; {@code peerLog} (the peer's output) is shown when frames went missing. */
+    static void assertLossless(Map<String, Object> top, int queues, java.util.function.Supplier<String> peerLog) {
         for (String k : List.of("tx_pps", "rx_pps", "loss_ratio", "latency_ns", "queues", "tx_packets", "rx_packets"))
             assertTrue(top.containsKey(k), "JSON lacks " + k + ": " + top.keySet());
         for (String k : List.of("min", "p50", "p90", "p99", "p999", "max"))
             assertTrue(latency(top).containsKey(k), "latency_ns lacks " + k);
         double tx = num(top, "tx_packets"), rx = num(top, "rx_packets");
         assertTrue(tx > 1000, "sent only " + tx + " frames");
-        assertEquals(tx, rx, "rx == tx");
+        assertEquals(tx, rx, () -> "rx == tx; the peer's log (its drops, if any):\n" + peerLog.get());
         assertEquals(0.0, num(top, "loss_ratio"));
         assertEquals(0.0, num(top, "duplicates"));
         assertEquals(0.0, num(top, "foreign"));
@@ -95,6 +100,7 @@ final class GenRuns {
             assertEquals(q, (int) num(m, "queue"));
             assertTrue(num(m, "tx_packets") > 0, "queue " + q + " sent nothing");
             assertEquals(num(m, "tx_packets"), num(m, "rx_packets"), "queue " + q + " rx == tx");
+            assertEquals(0.0, num(m, "other_stream"), "queue " + q + ": frames of another queue");
             assertTrue(num(latency(m), "p50") > 0);
             sum += num(m, "rx_packets");
         }
