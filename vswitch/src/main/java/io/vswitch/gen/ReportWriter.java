@@ -37,6 +37,14 @@ public final class ReportWriter {
 
     /** Writes {@code r} (and {@code ndr} unless null) as one JSON object into {@code j}, so callers can embed it. */
     public static void writeJson(Json j, Report r, NdrSearch.Result ndr) {
+        writeJson(j, r, ndr, null);
+    }
+
+    /**
+     * As {@link #writeJson(Json, Report, NdrSearch.Result)}, with {@code extra} (unless null) adding
+     * top-level fields after {@code info} (the generator adds its run diagnostics there).
+     */
+    public static void writeJson(Json j, Report r, NdrSearch.Result ndr, java.util.function.Consumer<Json> extra) {
         j.beginObject();
         if (ndr != null) {
             j.name("ndr");
@@ -45,6 +53,7 @@ public final class ReportWriter {
         j.name("info").beginObject();
         for (Map.Entry<String, String> e : r.info().entrySet()) j.field(e.getKey(), e.getValue());
         j.endObject();
+        if (extra != null) extra.accept(j);
         metrics(j, r.total());
         j.name("queues").beginArray();
         for (QueueStats q : r.queues()) {

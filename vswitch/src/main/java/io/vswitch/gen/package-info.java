@@ -1,6 +1,9 @@
 /**
- * The traffic generator's DPDK-free logic: frames, pacing, RX accounting, reports, the NDR
- * search and option parsing.
+ * The traffic generator, {@code bin/vswitch-gen}: its DPDK-free logic (frames, pacing, RX
+ * accounting, reports, the NDR search and option parsing) and the program built on it:
+ * {@link io.vswitch.gen.GenCommand} (options), {@link io.vswitch.gen.Generator} (init ladder,
+ * warm-up / window / drain, NDR trials, report) and {@link io.vswitch.gen.GenLoop} (one pinned
+ * TX+RX loop per lcore, serving any number of queues, which implements the wiring below).
  *
  * <h2>Memory convention</h2>
  * Per-packet methods take {@code (MemorySegment mem, long off, ...)}; the frame is

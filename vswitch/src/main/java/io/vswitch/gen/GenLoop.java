@@ -1,0 +1,391 @@
+package io.vswitch.gen;
+
+import io.vswitch.bindings.generated.vsshim_h;
+import io.vswitch.dpdk.Lcore;
+import io.vswitch.dpdk.Mbufs;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * One generator lcore: transmits and receives on every queue it owns, in one pinned loop.
+ *
+ * <pre>
+ *  per owned queue, per iteration:
+ *    TX  n = pacer.due(rdtsc, burst) ─► alloc_bulk(n) ─► TxStream.next per mbuf (one TSC per burst)
+ *        ─► tx_burst ─► free_bulk the unsent tail and TxStream.unsend it
+ *    RX  rx_burst ─► RxAccounting.onFrame per frame (one TSC per burst) ─► free_bulk
+ * </pre>
+ * Every mbuf allocated or received in an iteration is sent or freed in that iteration.
+ *
+ * <h2>Control</h2>
+ * The control thread drives the loop with {@link #command}: it writes the parameters (new pacers)
+ * first, then the volatile command word {@code generation << 3 | op}; the loop reads the word
+ * once per pass over its queues (a plain load on x86), acts on a new one outside the per-packet
+ * path and acknowledges it with a volatile write of the same word. Ops:
+ * <ul>
+ * <li>{@link #TX_ON}: take the new pacers, transmit, and start a measurement (like {@link #MARK}).
+ * <li>{@link #MARK}: start the measured window: per queue, RX accounting restarts at the TX
+ *     stream's next sequence number (earlier frames count as stale), TX counters and the TSC are
+ *     snapshotted, and so is the thread's allocation counter.
+ * <li>{@link #TX_OFF}: stop transmitting and close the TX side of the window (RX keeps
+ *     accounting: the drain).
+ * <li>{@link #HOLD}: stop polling so the control thread can read the accounting.
+ * <li>{@link #QUIT}: free whatever the RX rings still hold and leave.
+ * </ul>
+ * Between acknowledgements only the loop touches the per-queue state; the acknowledgement
+ * (volatile write, then the control thread's volatile read) publishes it.
+ *
+ * <p>Nothing in the loop allocates: bursts are preallocated native arrays with precomputed tail
+ * slices, frames are reached through the everything-segment {@link Mbufs#ALL}, the burst calls are
+ * the generated static final handles. {@link #allocatedInWindow()} is the thread's allocation
+ * counter over the last measured window; the run reports it and the tests assert it is 0.
+ */
+public final class GenLoop implements Runnable {
+    public static final int TX_ON = 1, MARK = 2, TX_OFF = 3, HOLD = 4, QUIT = 5;
+
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+
+    private final int cpu;
+    private final short port;
+    private final int burst;
+    private final MemorySegment pool;
+    private final short[] queues;
+    private final TxStream[] tx;
+    private final RxAccounting[] rx;
+    /** Pacers in use, rebuilt from {@link #nextRates} on TX_ON. */
+    private final RatePacer[] pacers;
+    private volatile double[] nextRates;
+    private final long tscHz;
+
+    private final MemorySegment txPkts;
+    private final MemorySegment[] txTails;
+    private final MemorySegment rxPkts;
+
+    // Window snapshots, per queue (written by the loop, read by control after an ack).
+    private final long[] txPktsStart, txBytesStart, txPktsEnd, txBytesEnd;
+    private long tscStart, tscEnd, allocStart, allocWindow;
+    /** Bursts where alloc_bulk failed (pool empty): a sizing problem, reported. */
+    private long allocFailures;
+
+    private volatile int command;
+    private volatile int ack;
+    private volatile Throwable failure;
+    private volatile int lcoreId = -1;
+
+    /**
+     * @param cpu CPU to pin to
+     * @param port DPDK port id
+     * @param pool the mempool to allocate TX mbufs from (rte_mempool *)
+     * @param tscHz TSC frequency
+     * @param burst frames per burst
+     * @param queues queue ids this lcore owns
+     * @param tx one TX stream per owned queue (stream id = queue id)
+     * @param rx one RX accounting per owned queue
+     */
+    public GenLoop(int cpu, int port, MemorySegment pool, long tscHz, int burst, int[] queues, TxStream[] tx, RxAccounting[] rx) {
+        this.cpu = cpu;
+        this.tscHz = tscHz;
+        this.port = (short) port;
+        this.pool = pool;
+        this.burst = burst;
+        this.queues = new short[queues.length];
+        for (int i = 0; i < queues.length; i++) this.queues[i] = (short) queues[i];
+        this.tx = tx;
+        this.rx = rx;
+        this.pacers = new RatePacer[queues.length];
+        for (int i = 0; i < pacers.length; i++) pacers[i] = RatePacer.unlimited();
+        this.txPkts = Arena.global().allocate(ValueLayout.ADDRESS, burst);
+        this.rxPkts = Arena.global().allocate(ValueLayout.ADDRESS, burst);
+        this.txTails = new MemorySegment[burst + 1];
+        for (int i = 0; i <= burst; i++) txTails[i] = txPkts.asSlice((long) i * 8);
+        int n = queues.length;
+        txPktsStart = new long[n];
+        txBytesStart = new long[n];
+        txPktsEnd = new long[n];
+        txBytesEnd = new long[n];
+    }
+
+    /** Sends {@code op} (with the next generation); set {@link #setPacers} before {@link #TX_ON}. */
+    public int command(int op) {
+        int c = ((command >>> 3) + 1) << 3 | op;
+        command = c;
+        return c;
+    }
+
+    /** Whether the loop has acted on command word {@code c} (or failed). */
+    public boolean acked(int c) {
+        return ack == c || failure != null;
+    }
+
+    /**
+     * Packet rates for the next {@link #TX_ON}, one per owned queue ({@code Infinity}: unpaced).
+     * The loop builds the pacers itself, so their start is read from its own CPU's TSC (TSCs of
+     * different CPUs of a VM need not agree).
+     */
+    public void setRates(double[] pps) {
+        if (pps.length != queues.length) throw new IllegalArgumentException("one rate per queue");
+        nextRates = pps.clone();
+    }
+
+    public int cpu() { return cpu; }
+    public int lcoreId() { return lcoreId; }
+    public Throwable failure() { return failure; }
+    public int queueCount() { return queues.length; }
+    public int queue(int i) { return queues[i]; }
+    public TxStream tx(int i) { return tx[i]; }
+    public RxAccounting rx(int i) { return rx[i]; }
+    /** TX frames of queue {@code i} in the last window (after TX_OFF). */
+    public long windowTxPackets(int i) { return txPktsEnd[i] - txPktsStart[i]; }
+    /** Their bytes, FCS included. */
+    public long windowTxBytes(int i) { return txBytesEnd[i] - txBytesStart[i]; }
+    /** TSC ticks from MARK to TX_OFF. */
+    public long windowTicks() { return tscEnd - tscStart; }
+    /** Bytes this thread allocated from MARK to TX_OFF, or -1 if the JVM cannot tell. */
+    public long allocatedInWindow() { return allocWindow; }
+    /** Bursts not sent because the pool was empty. */
+    public long allocFailures() { return allocFailures; }
+    /** Frames forgiven by the pacers because the loop fell behind (paced runs). */
+    public long pacerSkipped() {
+        long s = 0;
+        for (RatePacer p : pacers) s += p.skipped();
+        return s;
+    }
+
+    @Override
+    public void run() {
+        try {
+            lcoreId = Lcore.pinAndRegister(cpu);
+            prime();
+            loop();
+        } catch (Throwable t) {
+            failure = t;
+        } finally {
+            if (lcoreId >= 0) Lcore.unregister();
+        }
+    }
+
+    /**
+     * Readies every path the loop may take, so nothing but packet work happens in a measured
+     * window even when a rare path (a short tx burst, a duplicate, a pacer skip) first runs there:
+     * <ul>
+     * <li>links the downcall handles and calls each more than {@code MethodHandle}'s
+     *     customisation threshold (127) times with no effect (zero-length bursts), since the
+     *     one-off LambdaForm customisation generates bytecode on the calling thread;
+     * <li>runs the rare paths of {@link TxStream} (unsend), {@link RxAccounting} (duplicate,
+     *     reordered, late, stale, foreign, window jump), {@link RatePacer} (backlog forgiven) and
+     *     this class once on scratch objects and buffers: the first execution of a bytecode
+     *     resolves its constant-pool entry, which allocates on the executing thread.
+     * </ul>
+     * The real streams are left as they were (one frame built and taken back).
+     */
+    private void prime() {
+        for (int i = 0; i < 300; i++) {
+            vsshim_h.vs_rdtsc();
+            vsshim_h.vs_pktmbuf_alloc_bulk(pool, txPkts, 0);
+            vsshim_h.vs_pktmbuf_free_bulk(txTails[0], 0);
+            vsshim_h.vs_eth_tx_burst(port, queues[0], txPkts, (short) 0);
+            vsshim_h.vs_eth_rx_burst(port, queues[0], rxPkts, (short) 0);
+            THREADS.getCurrentThreadAllocatedBytes();
+        }
+        final int slot = 2048;
+        MemorySegment scratch = Arena.global().allocate(4L * slot + 256, 64);
+        MemorySegment mem = Mbufs.ALL;
+        long base = scratch.address();
+        for (int k = 0; k < queues.length; k++) {
+            TxStream s = tx[k];
+            RxAccounting probe = new RxAccounting(s.stream(), tscHz, 64, 1);
+            long tsc = vsshim_h.vs_rdtsc();
+            int[] lens = new int[3];
+            for (int i = 0; i < 3; i++) lens[i] = s.next(mem, base + (long) i * slot, tsc);
+            probe.onFrame(mem, base + slot, lens[1], tsc + 1);     // new
+            probe.onFrame(mem, base, lens[0], tsc + 1);            // reordered
+            probe.onFrame(mem, base, lens[0], tsc + 1);            // duplicate
+            probe.onFrame(mem, base + 2L * slot, lens[2], tsc - 1); // new, negative latency
+            probe.onFrame(mem, base + 3L * slot, 10, tsc);         // foreign
+            probe.recordLatencyTicks(Long.MAX_VALUE / 2);          // clamped
+            probe.reset(s.nextSeq());
+            probe.onFrame(mem, base, lens[0], tsc);                // stale
+            s.unsend(3);
+            RxAccounting late = new RxAccounting(s.stream(), tscHz, 64, 2);
+            for (int i = 0; i < 2; i++) {
+                for (int j = 0; j < 200; j++) s.next(mem, base + (long) (j & 1) * slot, tsc);
+                late.onFrame(mem, base + slot, lens[0], tsc);      // far ahead: the window jumps
+                late.onFrame(mem, base, lens[0], tsc);
+            }
+            s.unsend(400);
+            late.onFrame(mem, base + 2L * slot, lens[2], tsc);     // more than the window behind: late
+        }
+        // The per-packet path, hot, on fake mbufs: HotSpot's C2 compile request for a method
+        // resolves all string constants of its class on the requesting thread (about 4 KB for
+        // HdrHistogram), so those requests must come from here, not from the first window.
+        long fake = base + 3L * slot;                    // a fake rte_mbuf whose data is slot 0
+        mem.set(Mbufs.U64, fake + Mbufs.BUF_ADDR, base - 128);
+        mem.set(Mbufs.U16, fake + Mbufs.DATA_OFF, (short) 128);
+        RatePacer hot = new RatePacer(tscHz / 4.0, tscHz, 0, 64);
+        for (int k = 0; k < queues.length; k++) {
+            TxStream s = tx[k];
+            RxAccounting probe = new RxAccounting(s.stream(), tscHz, RxAccounting.DEFAULT_WINDOW, 1);
+            final int rounds = 30_000;
+            for (int i = 0; i < rounds; i++) {
+                long tsc = vsshim_h.vs_rdtsc();
+                int n = hot.due(tsc, 1);
+                hot.sent(n);
+                Mbufs.setLen(fake, s.next(mem, Mbufs.data(fake), tsc));
+                probe.onFrame(mem, Mbufs.data(fake), Mbufs.dataLen(fake), tsc + 100);
+                if ((i & 63) == 0) {
+                    vsshim_h.vs_pktmbuf_alloc_bulk(pool, txPkts, 0);
+                    vsshim_h.vs_eth_tx_burst(port, queues[k], txPkts, (short) 0);
+                    vsshim_h.vs_eth_rx_burst(port, queues[k], rxPkts, (short) 0);
+                    vsshim_h.vs_pktmbuf_free_bulk(rxPkts, 0);
+                }
+            }
+            s.unsend(rounds);
+        }
+        RatePacer p = new RatePacer(1000, tscHz, 0, 1);
+        p.sent(p.due(tscHz, burst));
+        p.pps();
+        long[] a = new long[queues.length], b = new long[queues.length];
+        snapshotTx(a, b);
+        allocFailures++;
+        allocFailures = 0;
+    }
+
+    private void snapshotTx(long[] packets, long[] bytes) {
+        for (int k = 0; k < queues.length; k++) {
+            packets[k] = tx[k].packets();
+            bytes[k] = tx[k].bytes();
+        }
+    }
+
+    /**
+     * The outer loop only dispatches: commands go to {@link #onCommand}, the per-queue work to
+     * {@link #pass}. Keeping the work in small methods that compile on their own (rather than in
+     * one OSR-compiled loop) means a deoptimisation of the dispatcher, which a phase change can
+     * cause, never sends the packet path back to the interpreter.
+     */
+    private void loop() {
+        int seen = 0;
+        for (;;) {
+            int c = command;
+            if (c != seen) {
+                seen = c;
+                if (!onCommand(c)) return;
+                ack = c;
+            }
+            if (rxOn) {
+                pass(txOn);
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    private boolean txOn, rxOn = true;
+
+    /** Acts on a command word; false for QUIT (after draining the RX rings). */
+    private boolean onCommand(int c) {
+        switch (c & 7) {
+            case QUIT -> {
+                drainFree();
+                ack = c;
+                return false;
+            }
+            case TX_ON -> {
+                double[] r = nextRates;
+                long now = vsshim_h.vs_rdtsc();
+                for (int k = 0; k < pacers.length; k++)
+                    pacers[k] = Double.isInfinite(r[k]) ? RatePacer.unlimited() : new RatePacer(r[k], tscHz, now, 4L * burst);
+                txOn = true;
+                rxOn = true;
+                mark();
+            }
+            case MARK -> mark();
+            case TX_OFF -> {
+                txOn = false;
+                tscEnd = vsshim_h.vs_rdtsc();
+                snapshotTx(txPktsEnd, txBytesEnd);
+                long a = THREADS.getCurrentThreadAllocatedBytes();
+                allocWindow = a < 0 || allocStart < 0 ? -1 : a - allocStart;
+            }
+            case HOLD -> {
+                txOn = false;
+                rxOn = false;
+            }
+            default -> { }
+        }
+        return true;
+    }
+
+    /** One pass over the owned queues: a TX burst (if on) and an RX burst each. */
+    private void pass(boolean txOn) {
+        final short[] queues = this.queues;
+        for (int k = 0; k < queues.length; k++) {
+            if (txOn) txBurst(k, queues[k]);
+            rxBurst(k, queues[k]);
+        }
+    }
+
+    private void txBurst(int k, short q) {
+        final MemorySegment txPkts = this.txPkts;
+        RatePacer p = pacers[k];
+        int n = p.isUnlimited() ? burst : p.due(vsshim_h.vs_rdtsc(), burst);
+        if (n <= 0) return;
+        if (vsshim_h.vs_pktmbuf_alloc_bulk(pool, txPkts, n) != 0) {
+            allocFailures++;
+            return;
+        }
+        final MemorySegment mem = Mbufs.ALL;
+        TxStream s = tx[k];
+        long tsc = vsshim_h.vs_rdtsc();
+        for (int i = 0; i < n; i++) {
+            long m = txPkts.getAtIndex(ValueLayout.JAVA_LONG, i);
+            Mbufs.setLen(m, s.next(mem, Mbufs.data(m), tsc));
+        }
+        int sent = Short.toUnsignedInt(vsshim_h.vs_eth_tx_burst(port, q, txPkts, (short) n));
+        if (sent < n) {
+            vsshim_h.vs_pktmbuf_free_bulk(txTails[sent], n - sent);
+            s.unsend(n - sent);
+        }
+        p.sent(sent);
+    }
+
+    private void rxBurst(int k, short q) {
+        final MemorySegment rxPkts = this.rxPkts;
+        int n = Short.toUnsignedInt(vsshim_h.vs_eth_rx_burst(port, q, rxPkts, (short) burst));
+        if (n == 0) return;
+        final MemorySegment mem = Mbufs.ALL;
+        RxAccounting a = rx[k];
+        long now = vsshim_h.vs_rdtsc();
+        for (int i = 0; i < n; i++) {
+            long m = rxPkts.getAtIndex(ValueLayout.JAVA_LONG, i);
+            a.onFrame(mem, Mbufs.data(m), Mbufs.dataLen(m), now);
+        }
+        vsshim_h.vs_pktmbuf_free_bulk(rxPkts, n);
+    }
+
+    private void mark() {
+        for (int k = 0; k < queues.length; k++) rx[k].reset(tx[k].nextSeq());
+        snapshotTx(txPktsStart, txBytesStart);
+        snapshotTx(txPktsEnd, txBytesEnd);
+        allocStart = THREADS.getCurrentThreadAllocatedBytes();
+        tscStart = tscEnd = vsshim_h.vs_rdtsc();
+    }
+
+    /** Frees what the RX rings hold, unaccounted, until a few polls in a row find nothing. */
+    private void drainFree() {
+        int empty = 0;
+        while (empty < 1000) {
+            boolean any = false;
+            for (short q : queues) {
+                int n = Short.toUnsignedInt(vsshim_h.vs_eth_rx_burst(port, q, rxPkts, (short) burst));
+                if (n > 0) {
+                    vsshim_h.vs_pktmbuf_free_bulk(rxPkts, n);
+                    any = true;
+                }
+            }
+            empty = any ? 0 : empty + 1;
+        }
+    }
+}

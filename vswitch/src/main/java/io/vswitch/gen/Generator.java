@@ -1,0 +1,495 @@
+package io.vswitch.gen;
+
+import io.vswitch.ExitCode;
+import io.vswitch.UserError;
+import io.vswitch.bindings.generated.rte_eal_h;
+import io.vswitch.datapath.LcoreList;
+import io.vswitch.datapath.QueueMap;
+import io.vswitch.dpdk.Eal;
+import io.vswitch.dpdk.EthPort;
+import io.vswitch.dpdk.Lcore;
+import io.vswitch.dpdk.Mempool;
+import io.vswitch.dpdk.PortEvents;
+import io.vswitch.dpdk.Vdev;
+import io.vswitch.dpdk.VhostSocket;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import sun.misc.Signal;
+
+/**
+ * The generator's init ladder, measured runs, zero-loss search and orderly shutdown.
+ *
+ * <pre>
+ *  check args ─► check lcores ─► check the vhost-user socket (a server must be listening, or
+ *  server=1) ─► EAL init ─► mbuf pool ─► port configure, queues, start ─► wait for link up
+ *  (peer connected) ─► per frame size: pinned loops ─► warm-up ─► measured window ─► stop TX
+ *  ─► drain RX ─► report (table, JSON) ─► stop loops ─► stop + close port ─► EAL cleanup
+ * </pre>
+ * With {@code --ndr} the per-size step is an RFC 2544 binary search ({@link NdrSearch}) over
+ * trials of fixed length in the same EAL session.
+ */
+public final class Generator {
+    /** Everything the command line decided. */
+    public record Config(Vdev vdev, int queues, int[] cpus, List<SizeMix> sizes, Rate rate, int flows, double duration,
+                         double warmup, int burst, int rxd, int txd, Integer mbufs, int mbufCache, Path json, boolean ndr,
+                         double ndrLoss, double pdrLoss, double trialSeconds, double ndrPrecision, int latencySample,
+                         double peerTimeout, double drainSeconds, String filePrefix, boolean noHuge, int memoryMb,
+                         List<String> ealExtra) {}
+
+    /** Warm-up of each NDR trial: lets the peer reach steady state before the window opens. */
+    static final double TRIAL_WARMUP = 0.25;
+
+    private final Config cfg;
+    private final PrintStream out;
+    private final CountDownLatch interrupted = new CountDownLatch(1);
+    private long hz;
+    private Mempool pool;
+    private EthPort port;
+    private final List<String> jsonRuns = new ArrayList<>();
+
+    public Generator(Config cfg, PrintStream out) {
+        this.cfg = cfg;
+        this.out = out;
+    }
+
+    void log(String s) {
+        out.println(LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss.SSS")) + " vswitch-gen: " + s);
+        out.flush();
+    }
+
+    /** The EAL arguments: control thread on the CPUs the loops leave, virtio-user's memory needs met. */
+    static List<String> ealArgs(Config cfg, List<Integer> allowed) {
+        List<Integer> control = new ArrayList<>(allowed);
+        for (int c : cfg.cpus()) control.remove(Integer.valueOf(c));
+        if (control.isEmpty()) control = allowed;
+        List<String> a = new ArrayList<>(List.of("vswitch-gen", "--lcores",
+                "0@(" + LcoreList.format(control.stream().mapToInt(Integer::intValue).toArray()) + ")",
+                "--file-prefix", cfg.filePrefix()));
+        if (cfg.noHuge()) {
+            // Anonymous memory is memfd-backed, which the vhost side can map.
+            a.addAll(List.of("--no-huge", "-m", Integer.toString(cfg.memoryMb())));
+        } else if (!cfg.ealExtra().contains("--single-file-segments")) {
+            // virtio-user shares memory by fd; one file per memseg list keeps it within vhost-user's 8 regions.
+            a.add("--single-file-segments");
+        }
+        boolean pci = cfg.ealExtra().stream().anyMatch(s -> s.equals("-a") || s.startsWith("--allow") || s.equals("-b")
+                || s.startsWith("--block"));
+        if (!pci) a.add("--no-pci");
+        a.add("--vdev");
+        a.add(cfg.vdev().spec());
+        a.addAll(cfg.ealExtra());
+        return a;
+    }
+
+    /** Path of the vhost-user socket of a virtio-user vdev (path=), or null for other vdevs. */
+    static String socketPath(Vdev v) {
+        return v.driver().equals("net_virtio_user") ? v.args().get("path") : null;
+    }
+
+    static boolean server(Vdev v) {
+        return "1".equals(v.args().get("server"));
+    }
+
+    /** The socket rung: a client needs a listening server at path=; a server needs the path free. */
+    static String checkSocket(Vdev v) {
+        String path = socketPath(v);
+        if (!v.driver().equals("net_virtio_user")) return null;
+        if (path == null || path.isBlank())
+            throw new UserError(ExitCode.USAGE, "--vdev " + v.spec() + ": net_virtio_user needs path=/path/to/vhost-user.sock");
+        if (server(v)) return VhostSocket.prepareServerPath(path);
+        Path p = Path.of(path);
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS) || !VhostSocket.inUse(p))
+            throw new UserError(ExitCode.SOCKET, "no vhost-user server at " + path
+                    + ": start bin/vswitch first (or use server=1)");
+        return null;
+    }
+
+    public int run() throws Exception {
+        List<Integer> allowed = Lcore.allowedCpus();
+        for (int c : cfg.cpus()) {
+            if (!allowed.contains(c))
+                throw new UserError(ExitCode.LCORE, "--lcores: CPU " + c + " is not available; this process may use CPUs "
+                        + LcoreList.format(allowed.stream().mapToInt(Integer::intValue).toArray()));
+        }
+        QueueMap plan;
+        try {
+            plan = QueueMap.assign(List.of(new QueueMap.Port(0, cfg.vdev().name(), cfg.queues())), cfg.cpus());
+        } catch (IllegalArgumentException e) {
+            throw new UserError(ExitCode.LCORE, e.getMessage());
+        }
+        String note = checkSocket(cfg.vdev());
+        if (note != null) log(note);
+
+        List<String> eal = ealArgs(cfg, allowed);
+        log("EAL " + String.join(" ", eal.subList(1, eal.size())));
+        Thread watchdog = server(cfg.vdev()) ? serverWatchdog() : null;
+        Eal.init(eal);
+        if (watchdog != null) watchdog.interrupt();
+        installSignals();
+        int rc = ExitCode.OK.code;
+        try {
+            hz = rte_eal_h.rte_get_tsc_hz();
+            int n = cfg.mbufs() != null ? cfg.mbufs()
+                    : Mempool.sizeFor(cfg.queues(), cfg.rxd(), cfg.txd(), cfg.cpus().length, cfg.mbufCache(), cfg.burst());
+            pool = Mempool.create("gen_mbufs", n, Math.min(cfg.mbufCache(), 512), 2048 + 128, 0);
+            port = EthPort.byName(cfg.vdev().name());
+            port.configure(cfg.queues(), cfg.queues(), 0);
+            int[] desc = port.adjustDescriptors(cfg.rxd(), cfg.txd());
+            for (int q = 0; q < cfg.queues(); q++) {
+                port.setupRxQueue(q, desc[0], pool);
+                port.setupTxQueue(q, desc[1]);
+            }
+            PortEvents.watch(port, this::log);
+            port.start();
+            log(cfg.vdev().name() + ": port " + port.id + " (" + port.info().driver() + ") started, " + cfg.queues()
+                    + " queue" + (cfg.queues() > 1 ? "s" : "") + ", " + desc[0] + "/" + desc[1] + " descriptors, mac "
+                    + port.mac() + "; mbuf pool " + n + " x 2176 B; TSC " + String.format(Locale.ROOT, "%.3f GHz", hz / 1e9));
+            waitForLink();
+            int baseline = pool.inUse();
+            long sent = 0, received = 0;
+            for (SizeMix mix : cfg.sizes()) {
+                if (interrupted.getCount() == 0) break;
+                Report r = runSize(plan, mix);
+                if (r == null) break;
+                sent += r.total().txPackets();
+                received += r.total().rxPackets();
+            }
+            writeJson();
+            if (interrupted.getCount() == 0) {
+                log("interrupted");
+                rc = 130;
+            } else if (sent == 0) {
+                throw new UserError(ExitCode.PEER, "sent nothing: the peer never took a frame off the rings"
+                        + " (is its poll loop running on " + socketPath(cfg.vdev()) + "?)");
+            } else if (received == 0) {
+                throw new UserError(ExitCode.PEER, "no frames came back: is the peer on " + socketPath(cfg.vdev())
+                        + " reflecting them (bin/vswitch, or testpmd in io/macswap mode)?");
+            }
+            int after = pool.inUse();
+            log("mbufs in use: " + baseline + " before the runs (RX rings filled), " + after + " after"
+                    + (after == baseline ? " (back to baseline)" : " (the port's TX ring still holds " + (after - baseline)
+                    + " sent mbufs it frees on stop)"));
+            return rc;
+        } finally {
+            if (port != null) {
+                PortEvents.unwatch(port);
+                port.stop();
+                port.close();
+                if (pool != null) log("mbufs in use after port close: " + pool.inUse());
+            }
+            if (pool != null) pool.free();
+            Eal.cleanup();
+        }
+    }
+
+    /**
+     * With server=1, virtio-user's probe blocks inside rte_eal_init in accept() until a vhost-user
+     * client connects, where no signal or timeout of ours reaches it. This thread ends the
+     * process after --peer-timeout with the PEER exit code and the fix, removing the socket.
+     */
+    private Thread serverWatchdog() {
+        String path = socketPath(cfg.vdev());
+        log("waiting up to " + fmt(cfg.peerTimeout()) + " s for a vhost-user client on " + path + " (server=1)");
+        return Thread.ofPlatform().daemon().name("peer-watchdog").start(() -> {
+            try {
+                Thread.sleep((long) (cfg.peerTimeout() * 1000));
+            } catch (InterruptedException e) {
+                return; // EAL init returned: the client connected
+            }
+            System.err.println("vswitch-gen: no vhost-user client connected to " + path + " within " + fmt(cfg.peerTimeout())
+                    + " s: start bin/vswitch with --vdev net_vhost0,iface=" + path + ",client=1");
+            System.err.flush();
+            try {
+                Files.deleteIfExists(Path.of(path));
+            } catch (IOException ignored) {
+                // best effort
+            }
+            Runtime.getRuntime().halt(ExitCode.PEER.code);
+        });
+    }
+
+    private void waitForLink() throws InterruptedException {
+        long deadline = System.nanoTime() + (long) (cfg.peerTimeout() * 1e9);
+        boolean server = server(cfg.vdev());
+        while (!port.linkUp()) {
+            if (System.nanoTime() > deadline || interrupted.getCount() == 0) {
+                String path = socketPath(cfg.vdev());
+                throw new UserError(ExitCode.PEER, server
+                        ? "no vhost-user client connected to " + path + " within " + fmt(cfg.peerTimeout())
+                                + " s: start bin/vswitch with --vdev net_vhost0,iface=" + path + ",client=1"
+                        : cfg.vdev().name() + ": link did not come up within " + fmt(cfg.peerTimeout())
+                                + " s (is the peer on " + path + " accepting the connection?)");
+            }
+            Thread.sleep(20);
+        }
+        log(cfg.vdev().name() + ": link up");
+    }
+
+    /** One frame size: plain measured run, or the NDR search. Returns the report (null when interrupted early). */
+    private Report runSize(QueueMap plan, SizeMix mix) throws Exception {
+        FlowTable flows = FlowTable.of(cfg.flows());
+        long srcMac = macToLong(port.mac());
+        List<GenLoop> loops = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int l = 0; l < plan.lcores(); l++) {
+            int[] qs = plan.queues(l);
+            TxStream[] tx = new TxStream[qs.length];
+            RxAccounting[] rx = new RxAccounting[qs.length];
+            for (int k = 0; k < qs.length; k++) {
+                tx[k] = new TxStream(qs[k], mix, flows, srcMac, FrameTemplate.DEFAULT_DST_MAC);
+                rx[k] = new RxAccounting(qs[k], hz, RxAccounting.DEFAULT_WINDOW, cfg.latencySample());
+            }
+            GenLoop loop = new GenLoop(plan.cpu(l), port.id, pool.pool, hz, cfg.burst(), qs, tx, rx);
+            loops.add(loop);
+            threads.add(Thread.ofPlatform().name("gen-cpu" + plan.cpu(l)).unstarted(loop));
+        }
+        log("frame size " + mix + ", rate " + cfg.rate() + ", " + cfg.flows() + " flow" + (cfg.flows() > 1 ? "s" : "")
+                + ", burst " + cfg.burst() + "; queue to lcore mapping:");
+        for (String line : plan.describe().split("\n")) log("  " + line);
+        for (Thread t : threads) t.start();
+        try {
+            if (!cfg.ndr()) {
+                double pps = cfg.rate().toPps(mix.averageSize());
+                Report r = measure(loops, mix, pps, cfg.warmup(), cfg.duration(), true);
+                if (r == null) return null;
+                out.print(ReportWriter.table(r));
+                out.println(diagnostics(loops));
+                out.flush();
+                addJson(r, null, loops);
+                return r;
+            }
+            return ndr(loops, mix);
+        } finally {
+            for (GenLoop l : loops) l.command(GenLoop.QUIT);
+            for (Thread t : threads) t.join(10_000);
+            for (GenLoop l : loops) {
+                if (l.failure() != null) {
+                    if (l.failure() instanceof UserError ue) throw ue;
+                    throw new IllegalStateException("generator loop on CPU " + l.cpu() + " failed", l.failure());
+                }
+            }
+        }
+    }
+
+    /**
+     * One measured run at {@code pps} in total (infinite: unpaced): TX on, warm-up, window,
+     * TX off, drain, hold; returns the report, or null if interrupted during it.
+     */
+    private Report measure(List<GenLoop> loops, SizeMix mix, double pps, double warmup, double seconds, boolean verbose)
+            throws InterruptedException {
+        for (GenLoop l : loops) {
+            double[] r = new double[l.queueCount()];
+            java.util.Arrays.fill(r, pps / cfg.queues());
+            l.setRates(r);
+        }
+        all(loops, GenLoop.TX_ON);
+        if (warmup > 0) {
+            if (verbose) log("warm-up " + fmt(warmup) + " s");
+            if (sleep(warmup)) return stopEarly(loops);
+            all(loops, GenLoop.MARK);
+        }
+        if (verbose) log("measuring " + fmt(seconds) + " s");
+        boolean cut = sleep(seconds); // a signal here ends the window early: still report it
+        all(loops, GenLoop.TX_OFF);
+        drain(loops);
+        all(loops, GenLoop.HOLD);
+
+        double ticks = 0;
+        for (GenLoop l : loops) ticks += l.windowTicks();
+        double window = ticks / loops.size() / hz;
+        Report.Builder b = Report.builder(window).info("frame_size", mix.name())
+                .info("rate", cfg.rate().isMax() && Double.isInfinite(pps) ? "max" : String.format(Locale.ROOT, "%.0fpps", pps))
+                .info("flows", Integer.toString(cfg.flows())).info("queues", Integer.toString(cfg.queues()))
+                .info("lcores", LcoreList.format(cfg.cpus())).info("burst", Integer.toString(cfg.burst()))
+                .info("vdev", cfg.vdev().spec()).info("latency_sample", "1/" + cfg.latencySample())
+                .info("tsc_hz", Long.toString(hz));
+        if (cut) b.info("interrupted", "true");
+        record Q(int q, long tx, long txb, RxAccounting rx) {}
+        List<Q> qs = new ArrayList<>();
+        for (GenLoop l : loops)
+            for (int k = 0; k < l.queueCount(); k++) qs.add(new Q(l.queue(k), l.windowTxPackets(k), l.windowTxBytes(k), l.rx(k)));
+        qs.sort((x, y) -> Integer.compare(x.q(), y.q()));
+        for (Q q : qs) b.queue(q.q(), q.tx(), q.txb(), q.rx());
+        return b.build();
+    }
+
+    /**
+     * After TX stops: RX keeps counting for at least 100 ms (or --drain if shorter) and then until
+     * every frame of the window is back or --drain has passed. A descheduled peer can hold frames
+     * for longer than 100 ms; they are late, not lost. The loops' counters are read racily here,
+     * which is fine for a stop condition.
+     */
+    private void drain(List<GenLoop> loops) throws InterruptedException {
+        long start = System.nanoTime();
+        long max = (long) (cfg.drainSeconds() * 1e9);
+        Thread.sleep(Math.min(100, max / 1_000_000));
+        while (System.nanoTime() - start < max) {
+            long sent = 0, back = 0;
+            for (GenLoop l : loops) {
+                for (int k = 0; k < l.queueCount(); k++) {
+                    sent += l.windowTxPackets(k);
+                    back += l.rx(k).received();
+                }
+            }
+            if (back >= sent) return;
+            Thread.sleep(5);
+        }
+    }
+
+    private Report stopEarly(List<GenLoop> loops) throws InterruptedException {
+        all(loops, GenLoop.HOLD);
+        return null;
+    }
+
+    /** The zero-loss search for one size; prints each trial, then the report of the NDR (or PDR) trial. */
+    private Report ndr(List<GenLoop> loops, SizeMix mix) throws Exception {
+        double maxPps;
+        if (cfg.rate().isMax()) {
+            log("NDR: measuring the unpaced rate for the upper bound (" + fmt(cfg.trialSeconds()) + " s)");
+            Report r = measure(loops, mix, Double.POSITIVE_INFINITY, TRIAL_WARMUP, cfg.trialSeconds(), false);
+            if (r == null || interrupted.getCount() == 0) return null;
+            maxPps = r.total().txPps();
+            log(String.format(Locale.ROOT, "NDR: unpaced: tx %.4f Mpps, rx %.4f Mpps, loss %.4f %%", r.total().txPps() / 1e6,
+                    r.total().rxPps() / 1e6, r.total().lossRatio() * 100));
+        } else {
+            maxPps = cfg.rate().toPps(mix.averageSize());
+        }
+        double minPps = Math.min(maxPps, Math.max(1000, maxPps / 1000));
+        NdrSearch.Config sc = new NdrSearch.Config(minPps, maxPps, cfg.ndrLoss(), cfg.pdrLoss(), cfg.ndrPrecision(), 30);
+        log(String.format(Locale.ROOT, "NDR: binary search %.4f..%.4f Mpps, trials of %s s, NDR loss <= %s %%, PDR loss <= %s %%",
+                minPps / 1e6, maxPps / 1e6, fmt(cfg.trialSeconds()), fmt(cfg.ndrLoss() * 100), fmt(cfg.pdrLoss() * 100)));
+        List<Report> reports = new ArrayList<>();
+        NdrSearch search = new NdrSearch(sc, (i, s) -> log(String.format(Locale.ROOT,
+                "NDR trial %2d: offered %.4f Mpps, tx %d, rx %d, loss %.6f %%", i + 1, s.pps() / 1e6,
+                s.result().txPackets(), s.result().rxPackets(), s.lossRatio() * 100)));
+        NdrSearch.Result res;
+        try {
+            res = search.run(pps -> {
+                Report r = measure(loops, mix, pps, TRIAL_WARMUP, cfg.trialSeconds(), false);
+                if (r == null || interrupted.getCount() == 0) throw new Interrupted();
+                reports.add(r);
+                return new NdrSearch.TrialResult(r.total().txPackets(), r.total().rxPackets());
+            });
+        } catch (Interrupted e) {
+            return null;
+        }
+        log("size " + mix.name() + ": " + res);
+        double target = res.ndrFound() ? res.ndrPps() : res.pdrPps();
+        Report best = null;
+        for (int i = 0; i < res.steps().size(); i++)
+            if (res.steps().get(i).pps() == target) best = reports.get(i);
+        if (best == null) best = reports.get(reports.size() - 1);
+        out.printf(Locale.ROOT, "NDR %s, PDR %s; report of the trial at %s:%n",
+                res.ndrFound() ? String.format(Locale.ROOT, "%.4f Mpps", res.ndrPps() / 1e6) : "none",
+                res.pdrFound() ? String.format(Locale.ROOT, "%.4f Mpps", res.pdrPps() / 1e6) : "none",
+                String.format(Locale.ROOT, "%.4f Mpps", target / 1e6));
+        out.print(ReportWriter.table(best));
+        out.println(diagnostics(loops));
+        out.flush();
+        addJson(best, res, loops);
+        return best;
+    }
+
+    /** A signal ended the search. */
+    private static final class Interrupted extends Exception {
+        Interrupted() {
+            super("interrupted", null, false, false);
+        }
+    }
+
+    private String diagnostics(List<GenLoop> loops) {
+        long alloc = 0, fails = 0, skipped = 0;
+        for (GenLoop l : loops) {
+            alloc = l.allocatedInWindow() < 0 || alloc < 0 ? -1 : alloc + l.allocatedInWindow();
+            fails += l.allocFailures();
+            skipped += l.pacerSkipped();
+        }
+        return "loop: " + alloc + " bytes allocated in the window (0 expected), " + fails + " empty-pool bursts"
+                + (skipped > 0 ? ", " + skipped + " paced frames skipped (the loop fell behind the rate)" : "");
+    }
+
+    private void addJson(Report r, NdrSearch.Result ndr, List<GenLoop> loops) {
+        long alloc = 0, fails = 0;
+        for (GenLoop l : loops) {
+            alloc = l.allocatedInWindow() < 0 || alloc < 0 ? -1 : alloc + l.allocatedInWindow();
+            fails += l.allocFailures();
+        }
+        long a = alloc, f = fails;
+        int inUse = pool.inUse();
+        Json j = new Json("  ");
+        ReportWriter.writeJson(j, r, ndr, x -> x.field("loop_allocated_bytes", a).field("alloc_failures", f)
+                .field("mbufs_in_use", inUse).field("mbufs_total", pool.size));
+        jsonRuns.add(j.toString());
+    }
+
+    /** One run: its report object; several sizes: {@code {"runs": [...]}}. */
+    private void writeJson() throws IOException {
+        if (cfg.json() == null || jsonRuns.isEmpty()) return;
+        String doc;
+        if (jsonRuns.size() == 1) {
+            doc = jsonRuns.get(0) + "\n";
+        } else {
+            StringBuilder sb = new StringBuilder("{\n  \"runs\": [\n");
+            for (int i = 0; i < jsonRuns.size(); i++) {
+                sb.append("    ").append(jsonRuns.get(i).replace("\n", "\n    "));
+                sb.append(i + 1 < jsonRuns.size() ? ",\n" : "\n");
+            }
+            doc = sb.append("  ]\n}\n").toString();
+        }
+        Path tmp = cfg.json().resolveSibling(cfg.json().getFileName() + ".tmp");
+        Files.writeString(tmp, doc);
+        Files.move(tmp, cfg.json(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        log("wrote " + cfg.json());
+    }
+
+    /** Sends {@code op} to every loop and waits until all have acted on it. */
+    private static void all(List<GenLoop> loops, int op) throws InterruptedException {
+        int[] words = new int[loops.size()];
+        for (int i = 0; i < words.length; i++) words[i] = loops.get(i).command(op);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (int i = 0; i < words.length; i++) {
+            GenLoop l = loops.get(i);
+            while (!l.acked(words[i])) {
+                if (System.nanoTime() > deadline)
+                    throw new IllegalStateException("generator loop on CPU " + l.cpu() + " did not respond within 10 s");
+                Thread.sleep(0, 200_000);
+            }
+            if (l.failure() != null) {
+                if (l.failure() instanceof UserError ue) throw ue;
+                throw new IllegalStateException("generator loop on CPU " + l.cpu() + " failed", l.failure());
+            }
+        }
+    }
+
+    /** Sleeps; true if interrupted by a signal. */
+    private boolean sleep(double seconds) throws InterruptedException {
+        return interrupted.await((long) (seconds * 1e9), TimeUnit.NANOSECONDS);
+    }
+
+    private void installSignals() {
+        for (String sig : List.of("INT", "TERM")) {
+            Signal.handle(new Signal(sig), s -> {
+                log("SIG" + s.getName() + ": stopping");
+                interrupted.countDown();
+            });
+        }
+    }
+
+    static long macToLong(String mac) {
+        return Long.parseLong(mac.replace(":", ""), 16);
+    }
+
+    static String fmt(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.3f", v).replaceAll("0+$", "");
+    }
+}
