@@ -1,5 +1,6 @@
 package io.vswitch.gen;
 
+import io.vswitch.testutil.MiniJson;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
