@@ -34,9 +34,9 @@ import java.util.Map;
  * measurement is the mean of testpmd's per-period {@code Rx-pps}/{@code Tx-pps} (TSC-based,
  * as on the host, see {@link TestpmdLog}) over the periods after the start period and
  * {@code warmup} periods, at most {@code window} of them. Under TCG the guest's stats periods
- * can come late (its main lcore shares a host CPU with the forwarding vCPU), so a start with
- * fewer periods than the window uses what it got (at least one) and says so in the JSON
- * ({@code rx_pps_per_second} has one entry per period used).
+ * are 1 or 2 s long (see {@link #duration}); should a start still get fewer periods than the
+ * window, it uses what it got (at least one), and the JSON shows it ({@code rx_pps_per_second}
+ * has one entry per period used).
  */
 final class GuestHarness implements Campaign.Starter {
     /** Prefix of the guest's testpmd output lines on the serial console (vm-scripts/guest-init.sh). */
@@ -78,9 +78,15 @@ final class GuestHarness implements Campaign.Starter {
         this.tag = "vsgbench" + ProcessHandle.current().pid();
     }
 
-    /** Seconds the guest's testpmd forwards: start period + warm-up + window, and two periods of slack for late stats periods. */
+    /**
+     * Seconds the guest's testpmd forwards: twice warm-up + window, plus one. testpmd's stats
+     * loop sleeps a second and prints when at least a period of TSC time has passed since the
+     * last print; in a TCG guest the sleep often ends just short of that, and then the period
+     * is printed a loop later (observed: 2-5 periods in 5 s). So a period is 1 or 2 s, and
+     * twice the time still gives warm-up + window periods after the one at start.
+     */
     static int duration(int warmup, int window) {
-        return warmup + window + 2;
+        return 2 * (warmup + window) + 1;
     }
 
     /** The guest for one point: testpmd flowgen with the point's driver, queues and frame size, against {@code sock}. */
