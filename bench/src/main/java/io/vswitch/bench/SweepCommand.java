@@ -24,7 +24,8 @@ import picocli.CommandLine.ParameterException;
                 "With --guest the generator is dpdk-testpmd flowgen inside a QEMU guest (vm-scripts/), its virtio-net NIC bound to "
                 + "each of --drivers: the seed's matrix, driver x queues x sizes. Under TCG (no usable KVM) the table says so: "
                 + "those numbers measure the emulator, not the switch.", "",
-                "Run it under the shared lock: flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --quick"},
+                "Run it under the shared lock: flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --quick",
+                "                         flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --guest --quick"},
         footer = {"", "Exit codes: 0 ok, 1 a run failed (partial results written), 2 usage or set-up."})
 final class SweepCommand implements Callable<Integer> {
     static final List<Integer> ALL_SIZES = List.of(64, 128, 256, 512, 1024, 1518);
@@ -80,7 +81,7 @@ final class SweepCommand implements Callable<Integer> {
             + "exists, else flowgen)")
     List<String> generators;
 
-    @Option(names = "--starts", paramLabel = "N", description = "Process starts per point (default: 3; --quick: 1)")
+    @Option(names = "--starts", paramLabel = "N", description = "Process starts per point (default: 3; --quick or --guest: 1)")
     Integer starts;
 
     @Mixin
