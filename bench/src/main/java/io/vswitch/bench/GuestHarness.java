@@ -255,6 +255,7 @@ final class GuestHarness implements Campaign.Starter {
         settings.put("guest_memory_backend", memory.name());
         settings.put("guest_generator", "dpdk-testpmd --forward-mode=flowgen in the guest; rates are the mean of its per-period "
                 + "Rx-pps/Tx-pps after the start period and the warm-up");
-        return new Runner.Setup(null, st -> new GuestHarness(st, g), cpus, accelNote(info.kvm(), info.version()), settings);
+        return new Runner.Setup(null, st -> new GuestHarness(st, g), cpus, accelNote(info.kvm(), info.version()),
+                info.kvm() ? "KVM guest" : "TCG guest: measures the emulator, not the switch", settings);
     }
 }

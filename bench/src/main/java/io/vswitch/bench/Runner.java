@@ -46,10 +46,11 @@ final class Runner {
      * @param missing why the points cannot run here (one line), or null
      * @param starter makes the one-start runner from the settings
      * @param cpus where the processes run, for the header line
-     * @param note a line printed at the start and added to the plots' subtitle (e.g. "guest under TCG"), or ""
+     * @param note a line printed at the start (e.g. "guest under TCG ..."), or ""
+     * @param plotNote a short form of the note for the plots' title, in place of the CPU model (which results.json has), or ""
      * @param settings what results.json's settings should also record
      */
-    record Setup(String missing, Function<Harness.Settings, Campaign.Starter> starter, String cpus, String note,
+    record Setup(String missing, Function<Harness.Settings, Campaign.Starter> starter, String cpus, String note, String plotNote,
             Map<String, Object> settings) {
         Setup {
             settings = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(settings));
@@ -57,13 +58,13 @@ final class Runner {
 
         /** A set-up that cannot run, for the reason given. */
         static Setup cannot(String why) {
-            return new Setup(why, null, "", "", Map.of());
+            return new Setup(why, null, "", "", "", Map.of());
         }
 
         /** Reflector and generator on the host ({@link Harness}). */
         static Setup host(CommonOptions o, List<Point> points) {
             return new Setup(Runner.missing(o.root(), o.testpmd, points), Harness::new,
-                    "reflector on CPU " + o.reflectorCpu + ", generator on CPU " + o.generatorCpu, "", Map.of());
+                    "reflector on CPU " + o.reflectorCpu + ", generator on CPU " + o.generatorCpu, "", "", Map.of());
         }
     }
 
@@ -127,7 +128,7 @@ final class Runner {
         out.println();
         out.println(report.apply(rs));
         if (plot && rs.stream().anyMatch(r -> !r.runs().isEmpty())) {
-            String sub = (setup.note().isEmpty() ? "" : setup.note() + "; ") + env.get("cpu_model") + ", DPDK " + env.get("dpdk") + ", "
+            String sub = (setup.plotNote().isEmpty() ? env.get("cpu_model") : setup.plotNote()) + ", DPDK " + env.get("dpdk") + ", "
                     + env.get("git_commit").substring(0, Math.min(12, env.get("git_commit").length()));
             for (Path p : Plot.write(dir, sub, rs)) out.println("plot: " + p);
         }
