@@ -55,10 +55,15 @@ final class GuestHarness implements Campaign.Starter {
      */
     record Guest(String qemu, Path kernel, Path initrd, List<Integer> vcpuCpus, int memoryMb, VmSpec.Memory memory, boolean kvm) {
         Guest {
-            vcpuCpus = List.copyOf(vcpuCpus);
-            if (vcpuCpus.size() < 2) throw new IllegalArgumentException("--guest-cpus needs at least 2 CPUs (the guest's testpmd needs a main and a forwarding vCPU)");
-            for (int c : vcpuCpus) if (c < 0) throw new IllegalArgumentException("--guest-cpus: CPUs must be >= 0");
+            vcpuCpus = checkCpus(vcpuCpus);
         }
+    }
+
+    /** The vCPUs' host CPUs, checked: at least two (the guest's testpmd needs a main and a forwarding lcore), none negative. */
+    static List<Integer> checkCpus(List<Integer> vcpuCpus) {
+        if (vcpuCpus.size() < 2) throw new IllegalArgumentException("--guest-cpus needs at least 2 CPUs (the guest's testpmd needs a main and a forwarding vCPU)");
+        for (int c : vcpuCpus) if (c < 0) throw new IllegalArgumentException("--guest-cpus: CPUs must be >= 0");
+        return List.copyOf(vcpuCpus);
     }
 
     /** The tables' header note: whether the numbers say anything about the switch. */
@@ -256,6 +261,6 @@ final class GuestHarness implements Campaign.Starter {
         settings.put("guest_generator", "dpdk-testpmd --forward-mode=flowgen in the guest; rates are the mean of its per-period "
                 + "Rx-pps/Tx-pps after the start period and the warm-up");
         return new Runner.Setup(null, st -> new GuestHarness(st, g), cpus, accelNote(info.kvm(), info.version()),
-                info.kvm() ? "KVM guest" : "TCG guest: measures the emulator, not the switch", settings);
+                info.kvm() ? "KVM guest" : "TCG guest (emulator-bound)", settings);
     }
 }

@@ -3,7 +3,6 @@ package io.vswitch.bench;
 import io.vswitch.bench.Peers.Generator;
 import io.vswitch.bench.Peers.Point;
 import io.vswitch.bench.Peers.Reflector;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -158,7 +157,10 @@ final class SweepCommand implements Callable<Integer> {
             pts = points();
             n = starts();
             new Harness.Settings(common.root(), common.root(), warmup(), window(), common.reflectorCpu, common.generatorCpu, false, "x");
-            if (guest) new GuestHarness.Guest("q", Path.of("k"), Path.of("i"), guestCpus(), guestMemory(), io.vswitch.vm.VmSpec.Memory.auto, false);
+            if (guest) {
+                GuestHarness.checkCpus(guestCpus());
+                guestMemory();
+            }
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
