@@ -155,6 +155,9 @@ run_dpdk() {
     acc && /RX-packets:/ { rx=$2 } acc && /TX-packets:/ { tx=$2; acc=0 }
     END { r=0; t=0; for (k in rxpps) r+=rxpps[k]; for (k in txpps) t+=txpps[k];
           printf "tx_pkts=%d rx_pkts=%d tx_pps=%d rx_pps=%d\n", tx, rx, t, r }' /tmp/tp.log > /tmp/res
+  # testpmd's per-period rates and totals, for a host that averages a window of periods itself
+  # (vswitch-bench sweep --guest does, as it does with testpmd on the host): "VSLOG <testpmd line>".
+  grep -E 'Port statistics|Rx-pps|Tx-pps|Accumulated forward|RX-packets|TX-packets' /tmp/tp.log | sed 's/^/VSLOG /'
   result "status=ok size=$size fwd=$fwd duration=$duration ports=$(echo $devs | wc -w) $(cat /tmp/res)"
 }
 

@@ -15,6 +15,11 @@ import java.util.Locale;
  * progress, and keeps what it measured so far so a failure can still write partial results.
  */
 final class Campaign {
+    /** Runs one process start of one point: {@link Harness} on the host, {@link GuestHarness} with a guest generator. */
+    interface Starter {
+        Measurement run(Point p) throws RunFailure, IOException, InterruptedException;
+    }
+
     private final List<Point> points;
     private final int starts;
     private final List<List<Measurement>> runs = new ArrayList<>();
@@ -26,7 +31,7 @@ final class Campaign {
     }
 
     /** Runs the schedule; on a failure the results so far stay in {@link #results()}. */
-    void run(Harness h, PrintStream out) throws RunFailure, IOException, InterruptedException {
+    void run(Starter h, PrintStream out) throws RunFailure, IOException, InterruptedException {
         List<Slot> order = Schedule.interleaved(points.size(), starts);
         long t0 = System.nanoTime();
         for (int i = 0; i < order.size(); i++) {

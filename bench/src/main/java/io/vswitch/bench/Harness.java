@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * <p>Throughput is what the generator receives back (reflected packets per second) over the
  * window; the generator's TX rate is its offered load.
  */
-public final class Harness {
+public final class Harness implements Campaign.Starter {
     /** Printed by bin/vswitch when its poll loops run. */
     static final String VSWITCH_READY = "running; stop with";
 
@@ -76,8 +76,16 @@ public final class Harness {
 
     /** The reflector's command line. */
     static List<String> reflectorCommand(Settings s, Reflector r, int queues, Path sock, String prefix, Path statsJson) {
+        return reflectorCommand(s, r, queues, sock, prefix, statsJson, false);
+    }
+
+    /**
+     * The reflector's command line; {@code iommu} adds {@code iommu-support=1} to the vhost vdev,
+     * which a guest whose NIC sits behind an emulated IOMMU (vfio-pci) needs.
+     */
+    static List<String> reflectorCommand(Settings s, Reflector r, int queues, Path sock, String prefix, Path statsJson, boolean iommu) {
         List<String> c = new ArrayList<>();
-        String vdev = "net_vhost0,iface=" + sock + ",queues=" + queues;
+        String vdev = "net_vhost0,iface=" + sock + ",queues=" + queues + (iommu ? ",iommu-support=1" : "");
         if (r.kind() == ReflectorKind.VSWITCH) {
             c.addAll(List.of(s.root().resolve("bin/vswitch").toString(), "--vdev", vdev, "--lcores", Integer.toString(s.reflectorCpu()),
                     "--mode", r.mode(), "--file-prefix", prefix, "--stats", "1", "--stats-json", statsJson.toString()));
@@ -112,6 +120,7 @@ public final class Harness {
     }
 
     /** Runs one start of {@code p}. Logs stay in {@code workDir/logs}. */
+    @Override
     public Measurement run(Point p) throws RunFailure, IOException, InterruptedException {
         int id = ++seq;
         long t0 = System.nanoTime();
@@ -220,7 +229,8 @@ public final class Harness {
         return "exited " + rc;
     }
 
-    private void awaitReady(Child c, Path sock, String marker, Duration timeout) throws RunFailure, InterruptedException {
+    /** Waits until the reflector's socket exists and (if {@code marker} is given) it printed the marker. */
+    static void awaitReady(Child c, Path sock, String marker, Duration timeout) throws RunFailure, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             if (!c.alive()) throw new RunFailure("the " + c.role + " " + exitText(c.exitValue()) + " during start-up\n" + c.tail(30));

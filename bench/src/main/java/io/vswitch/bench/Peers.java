@@ -56,19 +56,31 @@ public final class Peers {
         }
     }
 
-    /** Which program generates and counts the reflected traffic. */
+    /**
+     * Which program generates and counts the reflected traffic: on the host as virtio-user
+     * ({@code vswitch-gen}, {@code flowgen}), or {@code dpdk-testpmd --forward-mode=flowgen}
+     * inside a QEMU guest whose virtio-net device is bound to {@link #driver()} (sweep --guest).
+     */
     public enum Generator {
         /** {@code bin/vswitch-gen}. */
-        VSWITCH_GEN("vswitch-gen", "vswitch-gen"),
+        VSWITCH_GEN("vswitch-gen", "vswitch-gen", null),
         /** {@code dpdk-testpmd --forward-mode=flowgen}. */
-        FLOWGEN("flowgen", "testpmd flowgen");
+        FLOWGEN("flowgen", "testpmd flowgen", null),
+        /** testpmd flowgen in a guest, NIC bound to uio_pci_generic. */
+        GUEST_UIO_PCI_GENERIC("guest-uio_pci_generic", "guest testpmd flowgen, uio_pci_generic", "uio_pci_generic"),
+        /** testpmd flowgen in a guest, NIC bound to igb_uio (built from dpdk-kmods by build-guest.sh). */
+        GUEST_IGB_UIO("guest-igb_uio", "guest testpmd flowgen, igb_uio", "igb_uio"),
+        /** testpmd flowgen in a guest, NIC bound to vfio-pci behind an emulated intel-iommu. */
+        GUEST_VFIO_PCI("guest-vfio-pci", "guest testpmd flowgen, vfio-pci", "vfio-pci");
 
         private final String id;
         private final String label;
+        private final String driver;
 
-        Generator(String id, String label) {
+        Generator(String id, String label, String driver) {
             this.id = id;
             this.label = label;
+            this.driver = driver;
         }
 
         /** Command-line form. */
@@ -81,11 +93,32 @@ public final class Peers {
             return label;
         }
 
-        /** Parses {@code vswitch-gen} or {@code flowgen}. */
+        /** The guest's NIC driver, or null for a generator on the host. */
+        public String driver() {
+            return driver;
+        }
+
+        /** Whether this generator runs inside a QEMU guest. */
+        public boolean inGuest() {
+            return driver != null;
+        }
+
+        /** Guest drivers in the seed's order. */
+        public static final List<String> GUEST_DRIVERS = List.of("uio_pci_generic", "igb_uio", "vfio-pci");
+
+        /** Parses a host generator: {@code vswitch-gen} or {@code flowgen}. */
         public static Generator parse(String s) {
             String t = s.strip().toLowerCase(Locale.ROOT);
-            for (Generator g : values()) if (g.id.equals(t)) return g;
-            throw new IllegalArgumentException("unknown generator '" + s.strip() + "'; give vswitch-gen or flowgen");
+            for (Generator g : values()) if (!g.inGuest() && g.id.equals(t)) return g;
+            throw new IllegalArgumentException("unknown generator '" + s.strip() + "'; give vswitch-gen or flowgen"
+                    + (t.startsWith("guest") ? " (for a guest: sweep --guest --drivers ...)" : ""));
+        }
+
+        /** The guest generator for a driver: {@code uio_pci_generic}, {@code igb_uio} or {@code vfio-pci}. */
+        public static Generator guest(String driver) {
+            String t = driver.strip().toLowerCase(Locale.ROOT).replace("vfio_pci", "vfio-pci");
+            for (Generator g : values()) if (t.equals(g.driver)) return g;
+            throw new IllegalArgumentException("unknown guest driver '" + driver.strip() + "'; give " + String.join(", ", GUEST_DRIVERS));
         }
     }
 

@@ -62,7 +62,8 @@ public final class Plot {
                 .xAxisTitle("frame size, bytes (FCS included)").yAxisTitle(yTitle).build();
         org.knowm.xchart.style.XYStyler st = c.getStyler();
         st.setLegendPosition(Styler.LegendPosition.OutsideS);
-        st.setLegendLayout(Styler.LegendLayout.Horizontal);
+        // more than three long labels do not fit side by side in 1000 px: stack them
+        st.setLegendLayout(series.size() > 3 ? Styler.LegendLayout.Vertical : Styler.LegendLayout.Horizontal);
         st.setChartBackgroundColor(java.awt.Color.WHITE);
         st.setPlotGridLinesVisible(true);
         st.setMarkerSize(7);

@@ -145,6 +145,61 @@ public final class Results {
     }
 
     /**
+     * The seed's table for {@code sweep --guest}, one per reflector: rows guest driver x queues,
+     * columns sizes, cells TX/RX Mbps as the guest's testpmd counted them (medians over starts);
+     * then the reflected Mpps, median (best). {@code note} heads every table: under TCG it says
+     * that the numbers measure the emulator, not the switch.
+     */
+    public static String guestTables(List<PointResult> rs, String note) {
+        if (rs.stream().allMatch(r -> r.runs().isEmpty())) return "(nothing was measured)\n";
+        Set<Reflector> refls = new LinkedHashSet<>();
+        Set<Generator> gens = new LinkedHashSet<>();
+        Set<Integer> queues = new java.util.TreeSet<>();
+        Set<Integer> sizes = new java.util.TreeSet<>();
+        for (PointResult r : rs) {
+            refls.add(r.point().config().reflector());
+            gens.add(r.point().config().generator());
+            queues.add(r.point().config().queues());
+            sizes.add(r.point().size());
+        }
+        StringBuilder b = new StringBuilder();
+        String head = note.isEmpty() ? "" : note.substring(0, 1).toUpperCase(Locale.ROOT) + note.substring(1) + ".\n";
+        for (Reflector rf : refls) {
+            int maxN = rs.stream().filter(r -> r.point().config().reflector().equals(rf)).mapToInt(r -> r.runs().size()).max().orElse(0);
+            List<String> cols = new ArrayList<>(List.of("guest driver", "queues"));
+            for (int s : sizes) cols.add(s + " B");
+            TextTable mbps = new TextTable(2, cols), mpps = new TextTable(2, cols);
+            for (Generator g : gens)
+                for (int q : queues) {
+                    Config c = new Config(rf, g, q);
+                    List<String> a = new ArrayList<>(List.of(g.inGuest() ? g.driver() : g.id(), Integer.toString(q)));
+                    List<String> p = new ArrayList<>(a);
+                    boolean any = false;
+                    for (int s : sizes) {
+                        PointResult r = find(rs, c, s);
+                        if (r == null || r.runs().isEmpty()) {
+                            a.add("-");
+                            p.add("-");
+                            continue;
+                        }
+                        any = true;
+                        a.add(fmt(r.txMbps().median(), 0) + "/" + fmt(r.rxMbps().median(), 0));
+                        p.add(fmt(r.rxMpps().median(), 3) + " (" + fmt(r.rxMpps().best(), 3) + ")");
+                    }
+                    if (any) {
+                        mbps.row(a);
+                        mpps.row(p);
+                    }
+                }
+            b.append(head).append("Reflector ").append(rf.label()).append(" <- testpmd flowgen in a QEMU guest: TX/RX Mbps (L2, FCS included, "
+                    + "no preamble/IFG), median of up to ").append(maxN).append(" start(s)\n").append(mbps).append('\n');
+            b.append(head).append("Reflector ").append(rf.label()).append(" <- testpmd flowgen in a QEMU guest: reflected Mpps, median (best) of up to ")
+                    .append(maxN).append(" start(s)\n").append(mpps).append('\n');
+        }
+        return b.toString();
+    }
+
+    /**
      * Both generators against the same reflectors: vswitch-gen's reflected Mpps over testpmd
      * flowgen's (medians), and issue 4's target, measured against testpmd io at 64 B.
      */

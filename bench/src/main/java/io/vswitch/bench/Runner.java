@@ -36,8 +36,36 @@ final class Runner {
         return null;
     }
 
-    private static String shellQuote(String s) {
+    static String shellQuote(String s) {
         return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    /**
+     * How a command's points are run.
+     *
+     * @param missing why the points cannot run here (one line), or null
+     * @param starter makes the one-start runner from the settings
+     * @param cpus where the processes run, for the header line
+     * @param note a line printed at the start (e.g. "guest under TCG ..."), or ""
+     * @param plotNote a short form of the note for the plots' title, in place of the CPU model (which results.json has), or ""
+     * @param settings what results.json's settings should also record
+     */
+    record Setup(String missing, Function<Harness.Settings, Campaign.Starter> starter, String cpus, String note, String plotNote,
+            Map<String, Object> settings) {
+        Setup {
+            settings = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(settings));
+        }
+
+        /** A set-up that cannot run, for the reason given. */
+        static Setup cannot(String why) {
+            return new Setup(why, null, "", "", "", Map.of());
+        }
+
+        /** Reflector and generator on the host ({@link Harness}). */
+        static Setup host(CommonOptions o, List<Point> points) {
+            return new Setup(Runner.missing(o.root(), o.testpmd, points), Harness::new,
+                    "reflector on CPU " + o.reflectorCpu + ", generator on CPU " + o.generatorCpu, "", "", Map.of());
+        }
     }
 
     /**
@@ -48,19 +76,26 @@ final class Runner {
     static int execute(String title, CommonOptions o, int warmup, int window, List<Point> points, int starts, Map<String, Object> extra,
             Function<List<PointResult>, String> report, boolean plot, PrintStream out, PrintStream err)
             throws IOException, InterruptedException {
+        return execute(title, o, warmup, window, points, starts, extra, report, plot, Setup.host(o, points), out, err);
+    }
+
+    /** As above, with the points run as {@code setup} says. */
+    static int execute(String title, CommonOptions o, int warmup, int window, List<Point> points, int starts, Map<String, Object> extra,
+            Function<List<PointResult>, String> report, boolean plot, Setup setup, PrintStream out, PrintStream err)
+            throws IOException, InterruptedException {
         Path root = o.root();
-        String why = missing(root, o.testpmd, points);
-        if (why != null) {
-            err.println("vswitch-bench: " + why);
+        if (setup.missing() != null) {
+            err.println("vswitch-bench: " + setup.missing());
             return 2;
         }
         Path dir = (o.out != null ? o.out : defaultOut(root, title)).toAbsolutePath();
         Files.createDirectories(dir);
-        Harness h = new Harness(new Harness.Settings(root, dir, warmup, window, o.reflectorCpu, o.generatorCpu, o.noHuge, o.testpmd));
+        Campaign.Starter h = setup.starter().apply(
+                new Harness.Settings(root, dir, warmup, window, o.reflectorCpu, o.generatorCpu, o.noHuge, o.testpmd));
         Campaign c = new Campaign(points, starts);
-        out.printf(Locale.ROOT, "%s: %d points x %d start(s) = %d process starts; %d s warm-up + %d s window each; reflector on CPU %d, "
-                + "generator on CPU %d; output in %s%n", title, points.size(), starts, c.total(), warmup, window, o.reflectorCpu,
-                o.generatorCpu, dir);
+        out.printf(Locale.ROOT, "%s: %d points x %d start(s) = %d process starts; %d s warm-up + %d s window each; %s; output in %s%n",
+                title, points.size(), starts, c.total(), warmup, window, setup.cpus(), dir);
+        if (!setup.note().isEmpty()) out.println(setup.note());
         Map<String, String> env = Env.capture(root);
         String busy = Env.busyWarning(env.get("loadavg_at_start"), Runtime.getRuntime().availableProcessors());
         if (busy != null) out.println(busy);
@@ -76,6 +111,7 @@ final class Runner {
         settings.put("generators", points.stream().map(p -> p.config().generator().id()).distinct().toList());
         settings.put("queues", points.stream().map(p -> p.config().queues()).distinct().sorted().toList());
         settings.put("sizes", points.stream().map(Point::size).distinct().sorted().toList());
+        settings.putAll(setup.settings());
         settings.putAll(extra);
         RunFailure failed = null;
         try {
@@ -92,8 +128,8 @@ final class Runner {
         out.println();
         out.println(report.apply(rs));
         if (plot && rs.stream().anyMatch(r -> !r.runs().isEmpty())) {
-            String sub = env.get("cpu_model") + ", DPDK " + env.get("dpdk") + ", " + env.get("git_commit").substring(0,
-                    Math.min(12, env.get("git_commit").length()));
+            String sub = (setup.plotNote().isEmpty() ? env.get("cpu_model") : setup.plotNote()) + ", DPDK " + env.get("dpdk") + ", "
+                    + env.get("git_commit").substring(0, Math.min(12, env.get("git_commit").length()));
             for (Path p : Plot.write(dir, sub, rs)) out.println("plot: " + p);
         }
         out.println("results: " + dir.resolve("results.csv") + ", " + dir.resolve("results.json") + ", per start: " + dir.resolve("runs.csv"));

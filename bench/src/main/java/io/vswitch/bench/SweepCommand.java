@@ -20,19 +20,51 @@ import picocli.CommandLine.ParameterException;
         description = {"Measures reflected throughput over frame sizes x queues x reflectors x generators, with repeated process starts "
                 + "per point in interleaved order. Prints TX/RX Mbps and Mpps tables and writes results.csv, runs.csv, results.json "
                 + "and throughput-*.png into --out.", "",
-                "Run it under the shared lock: flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --quick"},
+                "With --guest the generator is dpdk-testpmd flowgen inside a QEMU guest (vm-scripts/), its virtio-net NIC bound to "
+                + "each of --drivers: the seed's matrix, driver x queues x sizes. Under TCG (no usable KVM) the table says so: "
+                + "those numbers measure the emulator, not the switch.", "",
+                "Run it under the shared lock: flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --quick",
+                "                         flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --guest --quick"},
         footer = {"", "Exit codes: 0 ok, 1 a run failed (partial results written), 2 usage or set-up."})
 final class SweepCommand implements Callable<Integer> {
     static final List<Integer> ALL_SIZES = List.of(64, 128, 256, 512, 1024, 1518);
     static final List<Integer> QUICK_SIZES = List.of(64, 1518);
     static final List<String> DEFAULT_REFLECTORS = List.of("vswitch-io", "vswitch-macswap", "testpmd-io", "testpmd-macswap");
+    /** The seed's guest sizes. */
+    static final List<Integer> GUEST_SIZES = List.of(64, 128, 256, 512, 1024);
+    static final List<Integer> GUEST_QUICK_SIZES = List.of(64, 1024);
+    static final List<String> GUEST_QUICK_DRIVERS = List.of("uio_pci_generic", "vfio-pci");
+    static final List<String> GUEST_REFLECTORS = List.of("vswitch-macswap");
 
     @Spec
     CommandSpec spec;
 
     @Option(names = "--quick", description = "Under two minutes: sizes 64,1518, 1 queue, 1 start, 1 s warm-up, 2 s window, "
-            + "generator flowgen (set any of these explicitly to override)")
+            + "generator flowgen (set any of these explicitly to override). With --guest, a few minutes: sizes 64,1024, "
+            + "drivers uio_pci_generic,vfio-pci, queues 1,2, 1 start, 1 s warm-up, 2 s window")
     boolean quick;
+
+    @Option(names = "--guest", description = "Generate in a QEMU guest (testpmd flowgen, NIC bound to each of --drivers) instead of on the "
+            + "host; defaults: sizes 64,128,256,512,1024, queues 1,2, reflector vswitch-macswap, 1 start, 2 s warm-up, 5 s window")
+    boolean guest;
+
+    @Option(names = "--drivers", split = ",", paramLabel = "D", description = "With --guest: guest NIC drivers, of uio_pci_generic, igb_uio, "
+            + "vfio-pci (default: all three; --quick: uio_pci_generic,vfio-pci)")
+    List<String> drivers;
+
+    @Option(names = "--guest-cpus", split = ",", paramLabel = "CPU", description = "With --guest: host CPU of each guest vCPU, at least "
+            + "two (main + forwarding lcore); the count is the vCPU count (default: --generator-cpu twice)")
+    List<Integer> guestCpus;
+
+    @Option(names = "--guest-memory", paramLabel = "MB", description = "With --guest: guest memory (default: 512)")
+    Integer guestMemory;
+
+    @Option(names = "--guest-mem-backend", paramLabel = "B", description = "With --guest: auto (hugepages when enough are free, else "
+            + "memfd), hugepages or memfd (default: auto)")
+    io.vswitch.vm.VmSpec.Memory guestMemBackend;
+
+    @Option(names = "--qemu", paramLabel = "PATH", description = "With --guest: QEMU binary (default: qemu-system-x86_64)")
+    String qemu;
 
     @Option(names = "--sizes", split = ",", paramLabel = "BYTES", description = "Frame sizes incl. FCS (default: 64,128,256,512,1024,1518)")
     List<Integer> sizes;
@@ -48,7 +80,7 @@ final class SweepCommand implements Callable<Integer> {
             + "exists, else flowgen)")
     List<String> generators;
 
-    @Option(names = "--starts", paramLabel = "N", description = "Process starts per point (default: 3; --quick: 1)")
+    @Option(names = "--starts", paramLabel = "N", description = "Process starts per point (default: 3; --quick or --guest: 1)")
     Integer starts;
 
     @Mixin
@@ -56,6 +88,9 @@ final class SweepCommand implements Callable<Integer> {
 
     /** The points this invocation measures, defaults applied. */
     List<Point> points() {
+        if (guest) return guestPoints();
+        if (drivers != null || guestCpus != null || guestMemory != null || guestMemBackend != null || qemu != null)
+            throw new IllegalArgumentException("--drivers, --guest-cpus, --guest-memory, --guest-mem-backend and --qemu need --guest");
         List<Integer> sz = sizes != null ? sizes : quick ? QUICK_SIZES : ALL_SIZES;
         List<Integer> qs = queues != null ? queues : quick ? List.of(1) : List.of(1, 2);
         List<Reflector> rf = new ArrayList<>();
@@ -70,14 +105,44 @@ final class SweepCommand implements Callable<Integer> {
         return Peers.points(rf, gs, qs, sz);
     }
 
+    /**
+     * The seed's matrix with the generator in a guest: reflector x driver x queues x sizes (the
+     * drivers take the place of the host sweep's generators).
+     */
+    List<Point> guestPoints() {
+        if (generators != null)
+            throw new IllegalArgumentException("--guest generates with testpmd flowgen in the guest: choose guest drivers with --drivers, not --generators");
+        List<Integer> sz = sizes != null ? sizes : quick ? GUEST_QUICK_SIZES : GUEST_SIZES;
+        List<Integer> qs = queues != null ? queues : List.of(1, 2);
+        List<Reflector> rf = new ArrayList<>();
+        for (String r : reflectors != null ? reflectors : GUEST_REFLECTORS) rf.add(Reflector.parse(r));
+        List<Generator> gs = new ArrayList<>();
+        for (String d : drivers != null ? drivers : quick ? GUEST_QUICK_DRIVERS : Generator.GUEST_DRIVERS) {
+            Generator g = Generator.guest(d);
+            if (!gs.contains(g)) gs.add(g);
+        }
+        return Peers.points(rf, gs, qs, sz);
+    }
+
+    /** Host CPUs of the guest's vCPUs: --guest-cpus, else the generator CPU for both. */
+    List<Integer> guestCpus() {
+        return guestCpus != null ? guestCpus : List.of(common.generatorCpu, common.generatorCpu);
+    }
+
+    int guestMemory() {
+        int mb = guestMemory != null ? guestMemory : 512;
+        if (mb < 256) throw new IllegalArgumentException("--guest-memory must be >= 256 MB (the guest's testpmd takes 128 MB of hugepages)");
+        return mb;
+    }
+
     int starts() {
-        int n = starts != null ? starts : quick ? 1 : 3;
+        int n = starts != null ? starts : quick || guest ? 1 : 3;
         if (n < 1) throw new IllegalArgumentException("--starts must be >= 1");
         return n;
     }
 
     int warmup() {
-        return common.warmup != null ? common.warmup : quick ? 1 : 3;
+        return common.warmup != null ? common.warmup : quick ? 1 : guest ? 2 : 3;
     }
 
     int window() {
@@ -92,11 +157,20 @@ final class SweepCommand implements Callable<Integer> {
             pts = points();
             n = starts();
             new Harness.Settings(common.root(), common.root(), warmup(), window(), common.reflectorCpu, common.generatorCpu, false, "x");
+            if (guest) {
+                GuestHarness.checkCpus(guestCpus());
+                guestMemory();
+            }
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("quick", quick);
-        return Runner.execute("sweep", common, warmup(), window(), pts, n, extra, Results::tables, true, System.out, System.err);
+        extra.put("guest", guest);
+        if (!guest) return Runner.execute("sweep", common, warmup(), window(), pts, n, extra, Results::tables, true, System.out, System.err);
+        Runner.Setup setup = GuestHarness.setup(common, qemu != null ? qemu : "qemu-system-x86_64", guestCpus(), guestMemory(),
+                guestMemBackend != null ? guestMemBackend : io.vswitch.vm.VmSpec.Memory.auto);
+        return Runner.execute("sweep-guest", common, warmup(), window(), pts, n, extra, rs -> Results.guestTables(rs, setup.note()), true,
+                setup, System.out, System.err);
     }
 }

@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         description = "Benchmarks for vswitch.",
         subcommands = {SweepCommand.class, AbCommand.class, VswitchBench.Jmh.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --quick --out /tmp/sweep",
+                "  flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --guest --quick --out /tmp/sweep-guest",
                 "  flock /tmp/vswitch-bench.lock bin/vswitch-bench ab --starts 5",
                 "  flock /tmp/vswitch-bench.lock bin/vswitch-bench jmh -f 1 -wi 3 -i 5 Reflect"})
 public final class VswitchBench implements java.util.concurrent.Callable<Integer> {
