@@ -213,7 +213,8 @@ public final class Reflector {
                     all.add(byPort[i][qq]);
                 }
                 log(v.name() + ": port " + p.id + " (" + p.info().driver() + ") started, " + q + " queue"
-                        + (q > 1 ? "s" : "") + (txq != q ? " (" + txq + " tx)" : "") + ", " + desc[0] + "/" + desc[1] + " descriptors, mac " + p.mac()
+                        + (q > 1 ? "s" : "") + (txq != q ? " (" + txq + " tx)" : "") + ", " + desc[0] + "/" + desc[1]
+                        + " descriptors, mac " + p.mac()
                         + (v.isVhost() ? ", socket " + v.iface() + (v.client() ? " (client)" : "") : ""));
             }
             if (cfg.isSwitch()) {
