@@ -20,32 +20,44 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The switch with the host kernel as a port: a {@code net_tap} port whose Linux interface
- * the test moves into its own network namespace (address in 198.18.0.0/15, the
- * benchmarking range, only inside that namespace), and dpdk-testpmd in {@code icmpecho}
- * mode as a virtio-user responder on a vhost port. {@code ping} in the namespace gets
- * every reply: ARP broadcast flooded to the responder, its reply and the echo replies
- * switched back by learned MACs.
+ * The switch with the host kernel as a port, two ways: a {@code net_tap} port whose Linux
+ * interface the test moves into its own network namespace, and a {@code net_af_packet}
+ * port on one end of a veth pair whose other end is in the namespace. The namespace's
+ * address is in 198.18.0.0/15 (the benchmarking range) and exists only inside it.
+ * dpdk-testpmd in {@code icmpecho} mode is a virtio-user responder on a vhost port.
+ * {@code ping} in the namespace gets every reply: the ARP broadcast flooded to the
+ * responder, its reply and the echo replies switched back by learned MACs.
  */
 class SwitchKernelTest {
     static final String NS_ADDR = "198.18.6.1";
     static final String RESPONDER = "198.18.6.2";
 
-    @Test
-    void pingFromANamespaceThroughTheSwitchGetsEveryReply(@TempDir Path tmp) throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"net_tap", "net_af_packet"})
+    void pingFromANamespaceThroughTheSwitchGetsEveryReply(String driver, @TempDir Path tmp) throws Exception {
         Dpdk.requireEnvironment(false);
+        boolean tapPort = driver.equals("net_tap");
         String tag = Long.toString(ProcessHandle.current().pid() % 100000);
         String ns = "vswt-" + tag;
-        String tap = "vswt" + tag;
+        String tap = "vswt" + tag;                   // the namespace's interface: the tap itself, or the veth peer
+        String hostEnd = "vswh" + tag;               // af_packet: the veth end the switch binds to
         Path sock = tmp.resolve("s0");
         Path stats = tmp.resolve("stats.json");
         Path fdb = tmp.resolve("fdb.json");
+        String portName = tapPort ? "net_tap0" : "net_af_packet0";
+        boolean vethMade = false;
+        if (!tapPort) {
+            sh("ip", "link", "add", hostEnd, "type", "veth", "peer", "name", tap);
+            vethMade = true;
+            sh("ip", "link", "set", hostEnd, "up");
+        }
         List<String> args = List.of("--mode", "switch", "--vdev", "net_vhost0,iface=" + sock, "--vdev",
-                "net_tap0,iface=" + tap, "--lcores", "1", "--no-huge", "-m", "512", "--file-prefix", Dpdk.prefix("swk"),
+                portName + ",iface=" + (tapPort ? tap : hostEnd), "--lcores", "1", "--no-huge", "-m", "512", "--file-prefix", Dpdk.prefix("swk"),
                 "--stats", "0.5", "--stats-json", stats.toString(), "--fdb-json", fdb.toString());
         boolean nsMade = false;
         try (Proc sw = Proc.start("vswitch-switch", Dpdk.vswitch(args), tmp)) {
@@ -81,12 +93,12 @@ class SwitchKernelTest {
                 for (Object e : list(table.get("fdb"))) {
                     Map<String, Object> entry = obj(e);
                     if (nsMac.equalsIgnoreCase((String) entry.get("mac"))) {
-                        nsOnTap = num(entry.get("port")) == 1 && "net_tap0".equals(entry.get("name"));
+                        nsOnTap = num(entry.get("port")) == 1 && portName.equals(entry.get("name"));
                     } else if (num(entry.get("port")) == 0) {
                         responderOnVhost = true;
                     }
                 }
-                assertTrue(nsOnTap, "namespace MAC " + nsMac + " not learned on net_tap0: " + table);
+                assertTrue(nsOnTap, "namespace MAC " + nsMac + " not learned on " + portName + ": " + table);
                 assertTrue(responderOnVhost, "responder not learned on net_vhost0: " + table);
             }
             Thread.sleep(1100);
@@ -95,14 +107,17 @@ class SwitchKernelTest {
             Map<String, Object> summary = obj(MiniJson.parse(lines.get(lines.size() - 1)));
             assertEquals("summary", summary.get("type"));
             Map<String, Object> vhost = obj(list(summary.get("ports")).get(0));
-            Map<String, Object> tapPort = obj(list(summary.get("ports")).get(1));
-            assertTrue(num(tapPort.get("rx_pkts")) >= 6, "tap rx (ARP + 5 echo requests): " + tapPort);
+            Map<String, Object> kernel = obj(list(summary.get("ports")).get(1));
+            assertTrue(num(kernel.get("rx_pkts")) >= 6, "kernel port rx (ARP + 5 echo requests): " + kernel);
             assertTrue(num(vhost.get("tx_pkts")) >= 6, "vhost tx: " + vhost);
-            assertTrue(num(tapPort.get("tx_pkts")) >= 6, "tap tx (ARP reply + 5 echo replies): " + tapPort);
-            assertEquals(0, num(tapPort.get("drop_hairpin")) + num(vhost.get("drop_hairpin")));
+            assertTrue(num(kernel.get("tx_pkts")) >= 6, "kernel port tx (ARP reply + 5 echo replies): " + kernel);
+            assertEquals(0, num(kernel.get("drop_hairpin")) + num(vhost.get("drop_hairpin")));
         } finally {
             if (nsMade) {
-                shAllowFail("ip", "netns", "del", ns);
+                shAllowFail("ip", "netns", "del", ns);   // takes the veth peer (and so the pair) with it
+            }
+            if (vethMade) {
+                shAllowFail("ip", "link", "del", hostEnd);
             }
         }
     }
