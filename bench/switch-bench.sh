@@ -100,7 +100,7 @@ if [ "${1:-}" = "run-one" ]; then
         echo 0
     }
     POLL=poll-cpu$SW_CPU
-    FWD=$(for t in /proc/"$TP_PID"/task/*; do cat "$t/comm"; done | grep -m1 -E '^lcore-worker|^rte-worker' || echo none)
+    FWD=$(cat /proc/"$TP_PID"/task/*/comm 2>/dev/null | grep -E '^lcore-worker|^rte-worker' | head -n1 || true)
     from=$(wc -l < "$DIR/stats.json")
     t0=$(date +%s.%N); a0=$(ticks "$VS_PID" "$POLL"); b0=$(ticks "$TP_PID" "$FWD")
     sleep "$WINDOW"

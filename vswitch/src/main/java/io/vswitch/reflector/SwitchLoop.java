@@ -98,11 +98,12 @@ public final class SwitchLoop extends LcoreLoop {
                 }
                 long now = System.nanoTime();
                 long bytes = 0;
+                fwd.newBurst();
                 for (int i = 0; i < n; i++) {
                     long m = pkts.getAtIndex(ValueLayout.JAVA_LONG, i);
                     int len = Mbufs.dataLen(m);
                     bytes += len;
-                    decisions[i] = fwd.decide(in, Mbufs.ALL, Mbufs.data(m), len, now);
+                    decisions[i] = fwd.decideInBurst(in, Mbufs.ALL, Mbufs.data(m), len, now);
                 }
                 stage.stage(in, pkts, decisions, n);
                 // references first: a tx may free its reference before the next tx is called
