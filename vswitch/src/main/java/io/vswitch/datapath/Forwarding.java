@@ -29,6 +29,16 @@ import java.lang.invoke.VarHandle;
  * a port through another VLAN's entry. Every port is a trunk: tags are left
  * as they are.
  *
+ * <p><b>Burst memo.</b> Frames of one burst mostly share their source and destination
+ * (a flow, a guest talking to one peer), so within a burst ({@link #newBurst}, then
+ * {@link #decideInBurst} per frame) a frame whose (source, VLAN, in-port) equals the
+ * last one learned skips the learn, and one whose (destination, VLAN) equals the last one
+ * looked up reuses that answer. The memo lives only for the burst (its frames share one
+ * {@code nowNanos}, microseconds apart), is dropped when a learn adds or moves an entry
+ * (a later frame of the burst may be to the source just learned), and never holds a
+ * failed learn (table full or slot busy: those are retried per frame). Decisions and
+ * counters are the same as deciding each frame alone; {@link #decide} does exactly that.
+ *
  * <p>One instance per lcore, sharing one {@link MacTable}. The counters are
  * plain {@code long}s written only by the owning lcore and read by the stats
  * thread with {@link #counter}: no atomics on the fast path. {@link #decide}
@@ -68,6 +78,11 @@ public final class Forwarding {
     private final MacTable table;
     private final long[] counters;
     private final int portIdLimit;
+    /** Burst memo: last (source, VLAN) key learned without failure and its port; last destination key and answer. */
+    private long memoSrc;
+    private int memoInPort = -1;
+    private long memoDst;
+    private int memoOut;
 
     /**
      * @param table       the shared MAC table
@@ -89,6 +104,21 @@ public final class Forwarding {
      * @return a port id, {@link #FLOOD} or {@link #DROP}
      */
     public int decide(int inPort, MemorySegment mem, long off, int len, long nowNanos) {
+        newBurst();
+        return decideInBurst(inPort, mem, off, len, nowNanos);
+    }
+
+    /** Starts a burst: forgets the memo of the previous one. */
+    public void newBurst() {
+        memoInPort = -1;
+        memoDst = 0;                                              // no valid key is 0 (keys have bit 63 set)
+    }
+
+    /**
+     * {@link #decide} for a frame of the current burst (after {@link #newBurst}); every
+     * frame of a burst must pass the same {@code nowNanos}.
+     */
+    public int decideInBurst(int inPort, MemorySegment mem, long off, int len, long nowNanos) {
         int c = inPort * STRIDE;
         if (len < ETH_HLEN) {
             counters[c + DROP_RUNT]++;
@@ -108,17 +138,35 @@ public final class Forwarding {
             }
             vlan = mem.get(BE_SHORT, off + ETH_HLEN) & 0xFFF;
         }
-        int learned = table.learn(src, vlan, inPort, nowNanos);
-        if (learned > 0) {
-            counters[c + LEARNED]++;
-        } else if (learned == MacTable.LEARN_FULL) {
-            counters[c + LEARN_FAILED]++;
+        long srcKey = MacTable.key(src, vlan);
+        if (srcKey != memoSrc || inPort != memoInPort) {
+            int learned = table.learn(src, vlan, inPort, nowNanos);
+            if (learned > 0) {
+                counters[c + LEARNED]++;
+                memoDst = 0;                                      // a lookup memo may predate this entry
+            } else if (learned == MacTable.LEARN_FULL) {
+                counters[c + LEARN_FAILED]++;
+            }
+            if (learned >= 0) {
+                memoSrc = srcKey;
+                memoInPort = inPort;
+            } else {
+                memoInPort = -1;
+            }
         }
         if ((head & (1L << 56)) != 0) {             // I/G bit of the first destination octet
             counters[c + FLOODED]++;
             return FLOOD;
         }
-        int out = table.lookup(head >>> 16, vlan, nowNanos);
+        long dstKey = MacTable.key(head >>> 16, vlan);
+        int out;
+        if (dstKey == memoDst) {
+            out = memoOut;
+        } else {
+            out = table.lookup(head >>> 16, vlan, nowNanos);
+            memoDst = dstKey;
+            memoOut = out;
+        }
         if (out < 0) {
             counters[c + FLOODED]++;
             return FLOOD;
@@ -137,8 +185,9 @@ public final class Forwarding {
      * {@code out[i]}.
      */
     public void decideBurst(int inPort, MemorySegment mem, long[] addrs, int[] lens, int n, int[] out, long nowNanos) {
+        newBurst();
         for (int i = 0; i < n; i++) {
-            out[i] = decide(inPort, mem, addrs[i], lens[i], nowNanos);
+            out[i] = decideInBurst(inPort, mem, addrs[i], lens[i], nowNanos);
         }
     }
 

@@ -5,7 +5,8 @@
  * <pre>
  *   rx_burst ──► mbuf*[] ──► ReflectMode.applyMbufs / applyBurst ──► tx_burst      (reflector)
  *                       └──► Forwarding.decide ──► port | FLOOD | DROP             (switch)
- *                                  │
+ *                                  │                  │
+ *                                  │                  └──► SwitchStage: per-port tx arrays, refcounts, drops
  *                                  └── MacTable (shared by all lcores, lock-free)
  *
  *   --lcores "0-1" ──► LcoreList.parse ──► QueueMap.assign(ports, cpus) ──► per-lcore (port, queue) pairs

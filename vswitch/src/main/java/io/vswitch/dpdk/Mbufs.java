@@ -1,8 +1,12 @@
 package io.vswitch.dpdk;
 
 import io.vswitch.bindings.generated.rte_mbuf;
+import io.vswitch.bindings.generated.vsshim_h;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 
 /**
  * Hot-path access to mbufs by address, through one long-lived segment that spans the
@@ -29,6 +33,17 @@ public final class Mbufs {
     public static final long PKT_LEN = rte_mbuf.pkt_len$OFFSET;
     public static final long NB_SEGS = rte_mbuf.nb_segs$OFFSET;
     public static final long PORT = rte_mbuf.port$OFFSET;
+    public static final long NEXT = rte_mbuf.next$OFFSET;
+
+    /**
+     * vs_mbuf_refcnt_update bound with the mbuf as a {@code long} (a pointer and a 64-bit
+     * integer travel in the same register on x86-64 and AArch64), so the hot path passes
+     * an address without making a segment for it. Critical: it neither blocks nor upcalls.
+     */
+    private static final MethodHandle REFCNT_UPDATE = Linker.nativeLinker().downcallHandle(
+            vsshim_h.vs_mbuf_refcnt_update$address(),
+            FunctionDescriptor.of(ValueLayout.JAVA_SHORT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_SHORT),
+            Linker.Option.critical(false));
 
     /** Address of the first packet byte of mbuf {@code m} (rte_pktmbuf_mtod). */
     public static long data(long m) {
@@ -48,5 +63,33 @@ public final class Mbufs {
     public static void setLen(long m, int len) {
         ALL.set(U16, m + DATA_LEN, (short) len);
         ALL.set(U32, m + PKT_LEN, len);
+    }
+
+    /**
+     * Adds {@code extra} references to every segment of mbuf {@code m}
+     * (rte_pktmbuf_refcnt_update): after it, the mbuf can be handed to {@code extra} + 1
+     * tx bursts or frees, each of which drops one reference. Allocates nothing.
+     */
+    public static void addReferences(long m, int extra) {
+        try {
+            do {
+                short unused = (short) REFCNT_UPDATE.invokeExact(m, (short) extra);
+                m = ALL.get(U64, m + NEXT);
+            } while (m != 0);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("unreachable", t);
+        }
+    }
+
+    /** The reference count of mbuf {@code m}'s first segment. */
+    public static int refcnt(long m) {
+        return Short.toUnsignedInt(ALL.get(U16, m + rte_mbuf.refcnt$OFFSET));
+    }
+
+    /** Links the downcalls the hot path uses, so a poll loop's first burst does not pay for it. */
+    public static void link() {
+        REFCNT_UPDATE.type();
     }
 }

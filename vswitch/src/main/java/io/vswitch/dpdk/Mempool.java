@@ -61,7 +61,12 @@ public final class Mempool {
      * ring-backed pool's most memory-efficient size).
      */
     public static int sizeFor(int queuesTotal, int rxd, int txd, int lcores, int cache, int burst) {
-        long need = (long) queuesTotal * (rxd + txd) + (long) lcores * (cache + burst) + 1024;
+        return sizeFor(queuesTotal, queuesTotal, rxd, txd, lcores, cache, burst);
+    }
+
+    /** {@link #sizeFor(int, int, int, int, int, int)} for ports with different rx and tx queue counts. */
+    public static int sizeFor(int rxQueues, int txQueues, int rxd, int txd, int lcores, int cache, int burst) {
+        long need = (long) rxQueues * rxd + (long) txQueues * txd + (long) lcores * (cache + burst) + 1024;
         long n = 1;
         while (n - 1 < need) {
             n <<= 1;

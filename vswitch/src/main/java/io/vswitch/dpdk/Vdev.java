@@ -37,9 +37,10 @@ public record Vdev(String spec, String name, String driver, Map<String, String> 
         return driver.equals("net_vhost");
     }
 
-    /** queues=N (default 1). */
+    /** queues=N (qpairs=N for net_af_packet; default 1). */
     public int queues() {
-        String q = args.getOrDefault("queues", "1");
+        String key = driver.equals("net_af_packet") ? "qpairs" : "queues";
+        String q = args.getOrDefault(key, "1");
         try {
             int n = Integer.parseInt(q);
             if (n < 1 || n > 128) {
@@ -47,7 +48,7 @@ public record Vdev(String spec, String name, String driver, Map<String, String> 
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new UserError(ExitCode.USAGE, "--vdev " + spec + ": queues=" + q + " is not a queue count (1..128)");
+            throw new UserError(ExitCode.USAGE, "--vdev " + spec + ": " + key + "=" + q + " is not a queue count (1..128)");
         }
     }
 

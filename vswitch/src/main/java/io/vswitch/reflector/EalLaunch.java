@@ -19,11 +19,11 @@ import java.util.List;
 final class EalLaunch {
     private EalLaunch() {}
 
-    private static volatile List<PollLoop> loops = List.of();
+    private static volatile List<LcoreLoop> loops = List.of();
     private static MemorySegment stub;
 
     /** Launches loop i on EAL lcore i + 1 (the EAL arguments map lcore i + 1 to the loop's CPU). */
-    static synchronized void launch(List<PollLoop> toRun) {
+    static synchronized void launch(List<LcoreLoop> toRun) {
         loops = List.copyOf(toRun);
         if (stub == null) {
             try {

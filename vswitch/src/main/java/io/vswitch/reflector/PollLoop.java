@@ -2,7 +2,6 @@ package io.vswitch.reflector;
 
 import io.vswitch.bindings.generated.vsshim_h;
 import io.vswitch.datapath.ReflectMode;
-import io.vswitch.dpdk.Lcore;
 import io.vswitch.dpdk.Mbufs;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -23,8 +22,7 @@ import java.lang.foreign.ValueLayout;
  * one everything-segment {@link Mbufs#ALL}; the burst and free calls are the generated
  * static final handles, linked with {@code Linker.Option.critical}.
  */
-public final class PollLoop implements Runnable {
-    private final int cpu;
+public final class PollLoop extends LcoreLoop {
     private final ReflectMode mode;
     private final int burst;
     private final short[] ports;
@@ -35,15 +33,9 @@ public final class PollLoop implements Runnable {
     private final MemorySegment[] tails;
     /** data_len of each frame of the burst, read before tx_burst hands the mbufs over. */
     private final int[] lens;
-    private volatile boolean running = true;
-    private volatile int lcoreId = -1;
-    private volatile Throwable failure;
-    private volatile long threadId = -1;
-    private volatile long allocBaseline;
-    private volatile long allocFinal = -1;
 
     public PollLoop(int cpu, ReflectMode mode, int burst, int[] ports, int[] queues, QueueCounters[] counters) {
-        this.cpu = cpu;
+        super(cpu);
         this.mode = mode;
         this.burst = burst;
         this.ports = new short[ports.length];
@@ -61,68 +53,8 @@ public final class PollLoop implements Runnable {
         }
     }
 
-    public void stop() {
-        running = false;
-    }
-
-    public int lcoreId() {
-        return lcoreId;
-    }
-
-    public int cpu() {
-        return cpu;
-    }
-
-    public Throwable failure() {
-        return failure;
-    }
-
-    /** Bytes this poll thread allocated since its loop started, or -1 before it started. */
-    public long allocatedInLoop() {
-        long fin = allocFinal;
-        if (fin >= 0) {
-            return fin;
-        }
-        long id = threadId;
-        long now = id < 0 ? -1 : THREADS.getThreadAllocatedBytes(id);
-        return now < 0 ? -1 : now - allocBaseline;
-    }
-
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-
-    /** On a Java platform thread: pin, register with EAL, loop. */
     @Override
-    public void run() {
-        run(true);
-    }
-
-    /** On an EAL worker lcore (launched with rte_eal_remote_launch): EAL pinned it already. */
-    public void runOnEalLcore() {
-        run(false);
-    }
-
-    private void run(boolean javaThread) {
-        try {
-            lcoreId = javaThread ? Lcore.pinAndRegister(cpu) : vsshim_h.vs_lcore_id();
-            // Link the burst handles now, so class initialisation is not charged to the loop.
-            vsshim_h.vs_eth_rx_burst$handle();
-            vsshim_h.vs_eth_tx_burst$handle();
-            vsshim_h.vs_pktmbuf_free_bulk$handle();
-            threadId = Thread.currentThread().threadId();
-            allocBaseline = THREADS.getCurrentThreadAllocatedBytes();
-            loop();
-            allocFinal = THREADS.getCurrentThreadAllocatedBytes() - allocBaseline;
-        } catch (Throwable t) {
-            failure = t;
-        } finally {
-            if (javaThread && lcoreId >= 0) {
-                Lcore.unregister();
-            }
-        }
-    }
-
-    private void loop() {
+    protected void loop() {
         final MemorySegment pkts = this.pkts;
         final MemorySegment[] tails = this.tails;
         final int[] lens = this.lens;
@@ -132,7 +64,7 @@ public final class PollLoop implements Runnable {
         final short burst = (short) this.burst;
         final int pairs = ports.length;
         final int mode = this.mode.ordinal();
-        while (running) {
+        while (running()) {
             for (int k = 0; k < pairs; k++) {
                 QueueCounters c = counters[k];
                 int n = Short.toUnsignedInt(vsshim_h.vs_eth_rx_burst(ports[k], queues[k], pkts, burst));

@@ -1,12 +1,8 @@
 package io.vswitch.reflector;
 
 import io.vswitch.dpdk.Mempool;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.Writer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -16,10 +12,10 @@ import java.util.Locale;
  * the pool's mbufs in use, and each poll thread's allocated bytes (0 is the contract).
  * With a JSON path, appends one JSON object per sample and one for the final summary.
  */
-public final class StatsReporter {
+public final class StatsReporter implements StatsSink {
     private final List<QueueCounters> counters;
     private final Mempool pool;
-    private final List<PollLoop> loops;
+    private final List<? extends LcoreLoop> loops;
     private final PrintStream out;
     private final Path json;
     private final long start = System.nanoTime();
@@ -27,7 +23,7 @@ public final class StatsReporter {
     private long lastNanos = start;
     private long[] lastAlloc;
 
-    public StatsReporter(List<QueueCounters> counters, Mempool pool, List<PollLoop> loops, PrintStream out, Path json) {
+    public StatsReporter(List<QueueCounters> counters, Mempool pool, List<? extends LcoreLoop> loops, PrintStream out, Path json) {
         this.counters = counters;
         this.pool = pool;
         this.loops = loops;
@@ -41,14 +37,11 @@ public final class StatsReporter {
 
     /** Bytes each poll loop has allocated since it started (-1 before it started). */
     public long[] allocatedBytes() {
-        long[] a = new long[loops.size()];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = loops.get(i).allocatedInLoop();
-        }
-        return a;
+        return StatsSink.allocatedBytes(loops);
     }
 
     /** One interval: prints rates since the previous sample. */
+    @Override
     public synchronized void sample() {
         long now = System.nanoTime();
         double dt = (now - lastNanos) / 1e9;
@@ -59,6 +52,7 @@ public final class StatsReporter {
     }
 
     /** The run's totals and average rates. */
+    @Override
     public synchronized void summary() {
         long now = System.nanoTime();
         QueueCounters.Snapshot[] zero = new QueueCounters.Snapshot[counters.size()];
@@ -123,22 +117,10 @@ public final class StatsReporter {
                 ttx / dt, tbytes * 8 / dt / 1e9, tdrop, inUse, pool.size, join(alloc), join(allocDelta)));
         out.print(txt);
         out.flush();
-        if (json != null) {
-            try (Writer w = Files.newBufferedWriter(json, java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.APPEND)) {
-                w.write(js.toString());
-                w.write('\n');
-            } catch (IOException e) {
-                out.println("vswitch: cannot write --stats-json " + json + ": " + e.getMessage());
-            }
-        }
+        StatsSink.appendJson(json, js.toString(), out);
     }
 
     private static String join(long[] a) {
-        List<String> s = new ArrayList<>();
-        for (long v : a) {
-            s.add(Long.toString(v));
-        }
-        return String.join(",", s);
+        return StatsSink.join(a);
     }
 }

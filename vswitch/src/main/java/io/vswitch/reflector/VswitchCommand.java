@@ -14,11 +14,29 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code vswitch}: the vhost-user reflector. Options mirror dpdk-testpmd's where they overlap. */
+/**
+ * {@code vswitch}: the vhost-user reflector, or with {@code --mode switch} an L2 learning switch
+ * between any number of ports. Options mirror dpdk-testpmd's where they overlap.
+ */
 @Command(name = "vswitch", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class, sortOptions = false,
-        description = {"Reflects every packet a vhost-user guest (or virtio-user frontend) sends, with one pinned "
-                + "poll loop per lcore.", ""},
-        footer = {"", "Example:", "  vswitch --vdev net_vhost0,iface=/tmp/sock0,queues=2 --lcores 1 --mode macswap --stats 1",
+        description = {"Reflects every packet a vhost-user guest (or virtio-user frontend) sends, or (--mode switch) "
+                + "switches frames between any number of ports as an L2 learning switch, with one pinned poll loop "
+                + "per lcore.", ""},
+        footer = {"", "Examples:",
+                "  vswitch --vdev net_vhost0,iface=/tmp/sock0,queues=2 --lcores 1 --mode macswap",
+                "  vswitch --mode switch --lcores 1 --stats 1 --fdb-json /tmp/fdb.json \\",
+                "      --vdev net_vhost0,iface=/tmp/vm0.sock --vdev net_vhost1,iface=/tmp/vm1.sock \\",
+                "      --vdev net_tap0,iface=vsw0",
+                "",
+                "--mode switch: an L2 learning switch. It learns source MACs per port and VLAN",
+                "(outer 802.1Q/802.1ad tag; every port is a trunk), sends known unicast to one",
+                "port, floods broadcast, multicast and unknown unicast to every other port",
+                "(copy-free: one reference-counted mbuf), never back out of its input port.",
+                "Runts and multicast sources are dropped and counted. A full table learns",
+                "nothing new; frames to unknown MACs flood. Each lcore has its own tx queue",
+                "on every port: vhost ports need queues=N >= lcores (af_packet: qpairs=N).",
+                "MAC table dump (like ovs-appctl fdb/show): kill -USR1 <pid> writes JSON to",
+                "--fdb-json FILE (replaced atomically), or to stdout without it.",
                 "", "Exit codes: 0 ok, 2 usage, 3 hugepages, 4 vhost socket, 5 lcores, 6 EAL, 7 port, 8 mbuf pool, 1 bug."})
 public final class VswitchCommand implements Callable<Integer> {
     @Option(names = "--vdev", required = true, paramLabel = "SPEC",
@@ -31,8 +49,21 @@ public final class VswitchCommand implements Callable<Integer> {
 
     @Option(names = "--mode", paramLabel = "MODE", defaultValue = "io",
             description = "io (send back untouched), macswap (swap Ethernet addresses), 5tswap (swap MACs, IPs and L4 "
-                    + "ports). Default: ${DEFAULT-VALUE}")
+                    + "ports), switch (L2 learning switch between all ports). Default: ${DEFAULT-VALUE}")
     String mode;
+
+    @Option(names = "--mac-table-size", paramLabel = "N", defaultValue = "8192",
+            description = "Switch: MAC table capacity; when full, new sources are not learned and frames to them flood."
+                    + " Default: ${DEFAULT-VALUE}")
+    int macTableSize;
+
+    @Option(names = "--mac-age", paramLabel = "SECONDS", defaultValue = "300",
+            description = "Switch: forget a MAC not seen for this long. Default: ${DEFAULT-VALUE}")
+    double macAge;
+
+    @Option(names = "--fdb-json", paramLabel = "FILE",
+            description = "Switch: where SIGUSR1 writes the MAC table as JSON (default: stdout)")
+    Path fdbJson;
 
     @Option(names = "--burst", defaultValue = "32", description = "Packets per rx/tx burst (1-512). Default: ${DEFAULT-VALUE}")
     int burst;
@@ -83,11 +114,26 @@ public final class VswitchCommand implements Callable<Integer> {
     }
 
     Reflector.Config config() {
-        ReflectMode m;
-        try {
-            m = ReflectMode.parse(mode);
-        } catch (IllegalArgumentException e) {
-            throw new UserError(ExitCode.USAGE, e.getMessage());
+        ReflectMode m = null;
+        Reflector.SwitchOptions sw = null;
+        if ("switch".equals(mode)) {
+            if (macTableSize < 1 || macTableSize > (1 << 26)) {
+                throw new UserError(ExitCode.USAGE, "--mac-table-size " + macTableSize + ": must be 1.." + (1 << 26));
+            }
+            if (!(macAge >= 0.001 && macAge <= 1e6)) {
+                throw new UserError(ExitCode.USAGE, "--mac-age " + macAge + ": must be 0.001..1000000 seconds");
+            }
+            sw = new Reflector.SwitchOptions(macTableSize, (long) (macAge * 1e9), fdbJson);
+        } else {
+            try {
+                m = ReflectMode.parse(mode);
+            } catch (IllegalArgumentException e) {
+                throw new UserError(ExitCode.USAGE, "--mode: '" + mode + "' is not a reflector mode (io, macswap or"
+                        + " 5tswap) nor switch");
+            }
+            if (fdbJson != null) {
+                throw new UserError(ExitCode.USAGE, "--fdb-json goes with --mode switch");
+            }
         }
         if (burst < 1 || burst > 512) {
             throw new UserError(ExitCode.USAGE, "--burst " + burst + ": must be 1..512");
@@ -125,7 +171,7 @@ public final class VswitchCommand implements Callable<Integer> {
         }
         extra.addAll(ealTail);
         return new Reflector.Config(vd, cpus, m, burst, rxd, txd, mbufs, mbufCache, stats, statsJson, filePrefix,
-                noHuge, memoryMb == null ? 512 : memoryMb, extra, loopThreads.equals("eal"));
+                noHuge, memoryMb == null ? 512 : memoryMb, extra, sw, loopThreads.equals("eal"));
     }
 
     public static void main(String[] args) {

@@ -194,4 +194,58 @@ class ForwardingTest {
         fwd.decideBurst(1, MemorySegment.ofArray(buf), new long[] {0, 64, 128, 192}, new int[] {64, 64, 64, 10}, 4, out, NOW);
         assertArrayEquals(new int[] {FLOOD, FLOOD, DROP, DROP, 99}, out);
     }
+    @Test
+    void aSourceLearnedInABurstIsFoundByLaterFramesOfThatBurst() {
+        byte[] buf = new byte[3 * 64];
+        System.arraycopy(frame(C, A, -1), 0, buf, 0, 64);           // to C: unknown, floods (and memoizes "unknown")
+        System.arraycopy(frame(B, C, -1), 0, buf, 64, 64);          // C speaks on port 1: learned
+        System.arraycopy(frame(C, A, -1), 0, buf, 128, 64);         // to C again: now known on port 1 = in-port
+        int[] out = new int[3];
+        fwd.decideBurst(1, MemorySegment.ofArray(buf), new long[] {0, 64, 128}, new int[] {64, 64, 64}, 3, out, NOW);
+        assertArrayEquals(new int[] {FLOOD, FLOOD, DROP}, out, "the memo must not hide an entry learned mid-burst");
+        assertEquals(1, fwd.counter(1, DROP_HAIRPIN));
+    }
+
+    /**
+     * The burst memo changes nothing: random bursts (few MACs, so memo hits are common; some
+     * multicast, tagged and runt frames) decided with the memo and frame by frame, each on
+     * its own table with the same seed, give the same decisions, counters and tables.
+     */
+    @Test
+    void theBurstMemoGivesTheSameDecisionsAsFrameByFrame() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
+        String[] macs = {A, B, C, "02:00:00:00:00:0d", BCAST, "01:00:5e:00:00:01"};
+        MacTable t1 = new MacTable(8, 1_000_000_000L, 5);
+        MacTable t2 = new MacTable(8, 1_000_000_000L, 5);
+        Forwarding burstWise = new Forwarding(t1, 4);
+        Forwarding frameWise = new Forwarding(t2, 4);
+        long now = NOW;
+        for (int b = 0; b < 3000; b++) {
+            int in = rnd.nextInt(4);
+            int n = 1 + rnd.nextInt(8);
+            byte[] buf = new byte[n * 64];
+            long[] addrs = new long[n];
+            int[] lens = new int[n];
+            for (int i = 0; i < n; i++) {
+                int vlan = rnd.nextInt(4) == 0 ? 100 : -1;
+                byte[] f = frame(macs[rnd.nextInt(macs.length)], macs[rnd.nextInt(4)], vlan);
+                System.arraycopy(f, 0, buf, i * 64, 64);
+                addrs[i] = i * 64L;
+                lens[i] = rnd.nextInt(20) == 0 ? 10 : 64;
+            }
+            int[] out = new int[n];
+            burstWise.decideBurst(in, MemorySegment.ofArray(buf), addrs, lens, n, out, now);
+            for (int i = 0; i < n; i++) {
+                assertEquals(frameWise.decide(in, MemorySegment.ofArray(buf), addrs[i], lens[i], now), out[i],
+                        "burst " + b + " frame " + i);
+            }
+            now += rnd.nextInt(3) == 0 ? 400_000_000L : 1_000_000L;    // entries age (1 s) now and then
+        }
+        for (int p = 0; p < 4; p++) {
+            for (int k = 0; k < COUNTERS; k++) {
+                assertEquals(frameWise.counter(p, k), burstWise.counter(p, k), COUNTER_NAMES[k] + " of port " + p);
+            }
+        }
+        assertEquals(t2.dump(now, null), t1.dump(now, null));
+    }
 }

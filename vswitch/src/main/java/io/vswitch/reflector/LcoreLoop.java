@@ -1,0 +1,101 @@
+package io.vswitch.reflector;
+
+import io.vswitch.bindings.generated.vsshim_h;
+import io.vswitch.dpdk.Lcore;
+
+/**
+ * What every poll loop shares, whatever it does to packets (reflect or switch): pin the
+ * thread to its CPU and register it as a DPDK lcore, link the burst handles before the
+ * loop so linkage is not charged to it, track the thread's allocated bytes from the first
+ * iteration on (0 is the contract, the stats print it), record a failure for the control
+ * thread, and stop on request.
+ *
+ * <p>The subclass's {@link #loop} checks {@link #running()} (a volatile read; the loop
+ * never writes a volatile) once per round of its (port, queue) pairs.
+ */
+public abstract class LcoreLoop implements Runnable {
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+
+    private final int cpu;
+    private volatile boolean running = true;
+    private volatile int lcoreId = -1;
+    private volatile Throwable failure;
+    private volatile long threadId = -1;
+    private volatile long allocBaseline;
+    private volatile long allocFinal = -1;
+
+    protected LcoreLoop(int cpu) {
+        this.cpu = cpu;
+    }
+
+    /** The packet loop: returns when {@link #running()} turns false. */
+    protected abstract void loop();
+
+    /** Links and initialises whatever {@link #loop} calls, before allocation is counted. */
+    protected void link() {
+        vsshim_h.vs_eth_rx_burst$handle();
+        vsshim_h.vs_eth_tx_burst$handle();
+        vsshim_h.vs_pktmbuf_free_bulk$handle();
+    }
+
+    protected final boolean running() {
+        return running;
+    }
+
+    public final void stop() {
+        running = false;
+    }
+
+    public final int lcoreId() {
+        return lcoreId;
+    }
+
+    /** The CPU this loop is pinned to. */
+    public final int cpu() {
+        return cpu;
+    }
+
+    public final Throwable failure() {
+        return failure;
+    }
+
+    /** Bytes this poll thread allocated since its loop started, or -1 before it started. */
+    public final long allocatedInLoop() {
+        long fin = allocFinal;
+        if (fin >= 0) {
+            return fin;
+        }
+        long id = threadId;
+        long now = id < 0 ? -1 : THREADS.getThreadAllocatedBytes(id);
+        return now < 0 ? -1 : now - allocBaseline;
+    }
+
+    /** On a Java platform thread: pin, register with EAL, loop. */
+    @Override
+    public final void run() {
+        run(true);
+    }
+
+    /** On an EAL worker lcore (rte_eal_remote_launch, {@code --loop-threads eal}): EAL pinned it already. */
+    public final void runOnEalLcore() {
+        run(false);
+    }
+
+    private void run(boolean javaThread) {
+        try {
+            lcoreId = javaThread ? Lcore.pinAndRegister(cpu) : vsshim_h.vs_lcore_id();
+            link();
+            threadId = Thread.currentThread().threadId();
+            allocBaseline = THREADS.getCurrentThreadAllocatedBytes();
+            loop();
+            allocFinal = THREADS.getCurrentThreadAllocatedBytes() - allocBaseline;
+        } catch (Throwable t) {
+            failure = t;
+        } finally {
+            if (javaThread && lcoreId >= 0) {
+                Lcore.unregister();
+            }
+        }
+    }
+}
