@@ -15,7 +15,9 @@ import java.util.List;
  * an ordinary Java thread (named, visible to jcmd/JFR, per-thread allocation counters for
  * the zero-allocation test, no native frame below it), EAL needs only its main lcore, and
  * the alternative stays selectable ({@code --loop-threads eal}) so the two can be measured
- * against each other (bench/README.md has the numbers).
+ * against each other. Measured (bench/loop-threads-ab.sh, macswap, 64 B, testpmd flowgen guest,
+ * 5 alternating starts): Java threads best 11.65 / median 10.05 Mpps, EAL lcores best 11.16 /
+ * median 6.49 Mpps: the same peak, so nothing is lost by staying in Java.
  */
 public final class Lcore {
     private Lcore() {}
