@@ -1,5 +1,6 @@
 package io.vswitch.bench;
 
+import io.vswitch.gen.JsonReader;
 import io.vswitch.bench.Peers.Generator;
 import io.vswitch.bench.Peers.Point;
 import io.vswitch.bench.Peers.Reflector;

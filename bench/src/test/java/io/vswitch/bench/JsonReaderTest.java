@@ -1,5 +1,6 @@
 package io.vswitch.bench;
 
+import io.vswitch.gen.JsonReader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

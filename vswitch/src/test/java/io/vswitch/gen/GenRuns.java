@@ -1,6 +1,6 @@
 package io.vswitch.gen;
 
-import io.vswitch.testutil.MiniJson;
+import io.vswitch.gen.JsonReader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,7 +40,7 @@ final class GenRuns {
             assertTrue(out.contains("L2 Gbps counts frames incl. FCS, line Gbps adds 20 B/frame"), out);
             assertTrue(out.lines().anyMatch(l -> l.startsWith("total ")), "a total row: " + out);
             assertTrue(Files.exists(json), "no JSON written; log:\n" + gen.tail());
-            return obj(MiniJson.parse(Files.readString(json)));
+            return obj(JsonReader.parse(Files.readString(json)));
         }
     }
 

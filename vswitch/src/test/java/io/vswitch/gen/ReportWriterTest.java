@@ -3,12 +3,12 @@ package io.vswitch.gen;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.lang.foreign.MemorySegment;
-import io.vswitch.testutil.MiniJson;
+import io.vswitch.gen.JsonReader;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Report writers: JSON parsed back with {@link MiniJson}, table rows, CSV escaping read back with an RFC 4180 reader. */
+/** Report writers: JSON parsed back with {@link JsonReader}, table rows, CSV escaping read back with an RFC 4180 reader. */
 class ReportWriterTest {
     static final long HZ = 1_000_000_000L; // 1 tick = 1 ns
 
@@ -44,7 +44,7 @@ class ReportWriterTest {
     void jsonParsesAndHasTheRequiredFields() {
         Report r = sample();
         String text = ReportWriter.json(r);
-        Map<String, Object> top = obj(MiniJson.parse(text));
+        Map<String, Object> top = obj(JsonReader.parse(text));
         assertEquals("64", obj(top.get("info")).get("frame_size"));
         assertEquals("quote \" back\\slash\nnewline\ttab \u0001", obj(top.get("info")).get("note"), "escaping round-trips");
         assertEquals(2000.0, top.get("tx_packets"));
@@ -75,19 +75,19 @@ class ReportWriterTest {
     @Test
     void ndrResultIsEmbedded() throws Exception {
         NdrSearch.Result ndr = new NdrSearch(NdrSearch.Config.of(1e5, 1e7)).run(NdrSearchTest.device(2e6));
-        Map<String, Object> top = obj(MiniJson.parse(ReportWriter.json(sample(), ndr)));
+        Map<String, Object> top = obj(JsonReader.parse(ReportWriter.json(sample(), ndr)));
         Map<String, Object> n = obj(top.get("ndr"));
         assertEquals(ndr.ndrPps(), (Double) n.get("ndr_pps"), 1e-6);
         assertEquals(ndr.steps().size(), ((List<?>) n.get("trials")).size());
         assertTrue(top.containsKey("tx_pps"));
-        assertFalse(obj(MiniJson.parse(ReportWriter.json(sample()))).containsKey("ndr"));
+        assertFalse(obj(JsonReader.parse(ReportWriter.json(sample()))).containsKey("ndr"));
     }
 
     @Test
     void emptyLatencyAndNothingSentAreNulls() {
         RxAccounting a = new RxAccounting(0, HZ);
         Report r = Report.builder(1).queue(0, 0, 0, a).build();
-        Map<String, Object> top = obj(MiniJson.parse(ReportWriter.json(r)));
+        Map<String, Object> top = obj(JsonReader.parse(ReportWriter.json(r)));
         assertTrue(top.containsKey("loss_ratio"));
         assertNull(top.get("loss_ratio"));
         Map<String, Object> lat = obj(top.get("latency_ns"));
@@ -104,7 +104,7 @@ class ReportWriterTest {
          .beginArray().endArray().endArray().field("c", 1e20).field("d", 0.000001).field("e", -3.0).field("t", true).endObject();
         assertEquals("{\"a\":1,\"b\":[1.5,null,\"x\",{},[]],\"c\":100000000000000000000,\"d\":0.000001,\"e\":-3,\"t\":true}",
                 j.toString());
-        MiniJson.parse(j.toString());
+        JsonReader.parse(j.toString());
         assertEquals("\"\\u001f\\\"\\\\\\u2028\"", Json.quote("\u001f\"\\\u2028"));
         assertThrows(IllegalStateException.class, () -> new Json().endObject());
     }

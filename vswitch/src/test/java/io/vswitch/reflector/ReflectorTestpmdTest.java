@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vswitch.testutil.Dpdk;
-import io.vswitch.testutil.MiniJson;
+import io.vswitch.gen.JsonReader;
 import io.vswitch.testutil.Proc;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,7 +75,7 @@ class ReflectorTestpmdTest {
 
             List<Map<String, Object>> samples = new ArrayList<>();
             for (String line : Files.readAllLines(json)) {
-                samples.add(obj(MiniJson.parse(line)));
+                samples.add(obj(JsonReader.parse(line)));
             }
             Map<String, Object> summary = samples.get(samples.size() - 1);
             assertEquals("summary", summary.get("type"));
@@ -132,7 +132,7 @@ class ReflectorTestpmdTest {
             return 0;
         }
         long n = 0;
-        for (Object q : list(obj(MiniJson.parse(lines.get(lines.size() - 1))).get("queues"))) {
+        for (Object q : list(obj(JsonReader.parse(lines.get(lines.size() - 1))).get("queues"))) {
             n += num(obj(q).get("rx_pkts"));
         }
         return n;

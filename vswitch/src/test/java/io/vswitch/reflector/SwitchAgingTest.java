@@ -12,7 +12,7 @@ import io.vswitch.dpdk.EthPort;
 import io.vswitch.dpdk.Mbufs;
 import io.vswitch.dpdk.Mempool;
 import io.vswitch.testutil.Dpdk;
-import io.vswitch.testutil.MiniJson;
+import io.vswitch.gen.JsonReader;
 import io.vswitch.testutil.Proc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -90,7 +90,7 @@ class SwitchAgingTest {
                 while (!Files.exists(fdb) && System.nanoTime() < until) {
                     Thread.sleep(50);
                 }
-                Map<String, Object> dump = obj(MiniJson.parse(Files.readString(fdb)));
+                Map<String, Object> dump = obj(JsonReader.parse(Files.readString(fdb)));
                 assertEquals(0, num(dump.get("entries")), dump.toString());
                 assertEquals(1, num(dump.get("max_age_s")));
             } finally {
@@ -112,7 +112,7 @@ class SwitchAgingTest {
         while (System.nanoTime() < deadline) {
             List<String> lines = Files.exists(stats) ? Files.readAllLines(stats) : List.of();
             for (; seen < lines.size(); seen++) {
-                Map<String, Object> m = obj(MiniJson.parse(lines.get(seen)));
+                Map<String, Object> m = obj(JsonReader.parse(lines.get(seen)));
                 if ("stats".equals(m.get("type")) && ok.test(m)) {
                     return m;
                 }

@@ -15,7 +15,7 @@ import io.vswitch.dpdk.EthPort;
 import io.vswitch.dpdk.Mbufs;
 import io.vswitch.dpdk.Mempool;
 import io.vswitch.testutil.Dpdk;
-import io.vswitch.testutil.MiniJson;
+import io.vswitch.gen.JsonReader;
 import io.vswitch.testutil.Proc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -522,7 +522,7 @@ class SwitchFramesTest {
         List<String> lines = Files.readAllLines(statsJson);
         List<Map<String, Object>> stats = new ArrayList<>();
         for (String line : lines) {
-            Map<String, Object> m = obj(MiniJson.parse(line));
+            Map<String, Object> m = obj(JsonReader.parse(line));
             if ("stats".equals(m.get("type"))) {
                 stats.add(m);
             }
@@ -531,7 +531,7 @@ class SwitchFramesTest {
         long alloc = 0;
         List<String> perInterval = new ArrayList<>();
         for (int i = measuredFrom; i < measuredTo; i++) {
-            Map<String, Object> s = obj(MiniJson.parse(lines.get(i)));
+            Map<String, Object> s = obj(JsonReader.parse(lines.get(i)));
             long interval = (long) (dbl(s.get("rx_pps")) * dbl(s.get("interval_s")));
             long a = 0;
             for (Object x : list(s.get("poll_alloc_delta"))) {
@@ -559,7 +559,7 @@ class SwitchFramesTest {
             Thread.sleep(50);
         }
         assertTrue(Files.exists(fdbJson), "no fdb dump after SIGUSR1:\n" + sw.tail());
-        return obj(MiniJson.parse(Files.readString(fdbJson)));
+        return obj(JsonReader.parse(Files.readString(fdbJson)));
     }
 
     // ---------------------------------------------------------------- helpers
@@ -571,7 +571,7 @@ class SwitchFramesTest {
         while (System.nanoTime() < deadline) {
             List<String> lines = Files.readAllLines(statsJson);
             if (lines.size() > before + 1) {                     // the next sample may have begun before now
-                return obj(MiniJson.parse(lines.get(lines.size() - 1)));
+                return obj(JsonReader.parse(lines.get(lines.size() - 1)));
             }
             Thread.sleep(50);
         }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vswitch.testutil.Dpdk;
-import io.vswitch.testutil.MiniJson;
+import io.vswitch.gen.JsonReader;
 import io.vswitch.testutil.Proc;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -87,7 +87,7 @@ class SwitchKernelTest {
                     Thread.sleep(50);
                 }
                 assertTrue(Files.exists(fdb), "no fdb dump:\n" + sw.tail());
-                Map<String, Object> table = obj(MiniJson.parse(Files.readString(fdb)));
+                Map<String, Object> table = obj(JsonReader.parse(Files.readString(fdb)));
                 boolean nsOnTap = false;
                 boolean responderOnVhost = false;
                 for (Object e : list(table.get("fdb"))) {
@@ -104,7 +104,7 @@ class SwitchKernelTest {
             Thread.sleep(1100);
             assertEquals(0, sw.stop(Duration.ofSeconds(20)), "SIGTERM must exit 0:\n" + sw.tail());
             List<String> lines = Files.readAllLines(stats);
-            Map<String, Object> summary = obj(MiniJson.parse(lines.get(lines.size() - 1)));
+            Map<String, Object> summary = obj(JsonReader.parse(lines.get(lines.size() - 1)));
             assertEquals("summary", summary.get("type"));
             Map<String, Object> vhost = obj(list(summary.get("ports")).get(0));
             Map<String, Object> kernel = obj(list(summary.get("ports")).get(1));

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import io.vswitch.testutil.MiniJson;
+import io.vswitch.gen.JsonReader;
 import java.util.Map;
 
 /**
@@ -76,7 +76,7 @@ final class VhostBackend implements AutoCloseable {
         if (statsJson.isEmpty()) {
             throw new IOException("the backend wrote no stats");
         }
-        Map<String, Object> summary = (Map<String, Object>) MiniJson.parse(statsJson.get(statsJson.size() - 1));
+        Map<String, Object> summary = (Map<String, Object>) JsonReader.parse(statsJson.get(statsJson.size() - 1));
         if (!"summary".equals(summary.get("type"))) {
             throw new IOException("the backend's last stats line is not its summary: " + summary);
         }

@@ -1,21 +1,21 @@
-package io.vswitch.testutil;
+package io.vswitch.gen;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A strict little JSON parser for tests (RFC 8259 grammar): objects to Map, arrays to List, numbers to Double. */
-public final class MiniJson {
+/** A strict little JSON parser (RFC 8259 grammar), the reading side of {@link Json}: the bench reads generator reports with it, tests read every JSON the programs write: objects to Map, arrays to List, numbers to Double. */
+public final class JsonReader {
     private final String s;
     private int i;
 
-    private MiniJson(String s) {
+    private JsonReader(String s) {
         this.s = s;
     }
 
     public static Object parse(String s) {
-        MiniJson p = new MiniJson(s);
+        JsonReader p = new JsonReader(s);
         p.ws();
         Object v = p.value();
         p.ws();
@@ -129,5 +129,18 @@ public final class MiniJson {
             while (i < s.length() && Character.isDigit(s.charAt(i))) i++;
         }
         return Double.parseDouble(s.substring(st, i));
+    }
+
+    /**
+     * The number at {@code path} (object keys) in a parsed document, or NaN when a key is
+     * missing or the value is not a number.
+     */
+    public static double number(Object root, String... path) {
+        Object v = root;
+        for (String k : path) {
+            if (!(v instanceof Map<?, ?> m)) return Double.NaN;
+            v = m.get(k);
+        }
+        return v instanceof Double d ? d : Double.NaN;
     }
 }
