@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import io.vswitch.DpdkOptions;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -67,20 +69,13 @@ public final class GenCommand implements Callable<Integer> {
             description = "Traffic before the window opens (not measured). Default: ${DEFAULT-VALUE}")
     double warmup;
 
-    @Option(names = "--burst", defaultValue = "32", description = "Frames per rx/tx burst (1-512). Default: ${DEFAULT-VALUE}")
-    int burst;
 
-    @Option(names = "--rxd", defaultValue = "1024", description = "Rx descriptors per queue (clipped to the device). Default: ${DEFAULT-VALUE}")
-    int rxd;
 
-    @Option(names = "--txd", defaultValue = "1024", description = "Tx descriptors per queue (clipped to the device). Default: ${DEFAULT-VALUE}")
-    int txd;
 
-    @Option(names = "--mbufs", description = "Mbuf pool size (default: sized from queues x descriptors)")
-    Integer mbufs;
 
-    @Option(names = "--mbuf-cache", defaultValue = "256", description = "Per-lcore mempool cache. Default: ${DEFAULT-VALUE}")
-    int mbufCache;
+
+    @Mixin
+    DpdkOptions dpdk = new DpdkOptions();
 
     @Option(names = "--latency-sample", paramLabel = "K", defaultValue = "1",
             description = "Record the latency of one frame in K (1: every frame). Default: ${DEFAULT-VALUE}")
@@ -118,20 +113,10 @@ public final class GenCommand implements Callable<Integer> {
                     + "or this much time has passed (frames later than that are lost). Default: ${DEFAULT-VALUE}")
     double drain;
 
-    @Option(names = "--file-prefix", defaultValue = "vswitch-gen", description = "EAL runtime file prefix. Default: ${DEFAULT-VALUE}")
-    String filePrefix;
 
-    @Option(names = "--no-huge", description = "Use anonymous (memfd) memory instead of hugepages (with -m)")
-    boolean noHuge;
 
-    @Option(names = "-m", paramLabel = "MB", description = "Memory in MB (with --no-huge; default 512)")
-    Integer memoryMb;
 
-    @Option(names = "--eal", paramLabel = "ARGS", description = "More EAL arguments, e.g. --eal \"--log-level=pmd.net.virtio:debug\"")
-    String eal;
 
-    @Parameters(paramLabel = "EAL_ARG", description = "After --: passed to EAL as they are")
-    List<String> ealTail = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -139,11 +124,8 @@ public final class GenCommand implements Callable<Integer> {
     }
 
     Generator.Config config() {
-        if (burst < 1 || burst > 512) throw new UserError(ExitCode.USAGE, "--burst " + burst + ": must be 1..512");
-        if (rxd < 32 || rxd > 32768 || txd < 32 || txd > 32768) throw new UserError(ExitCode.USAGE, "--rxd/--txd must be 32..32768");
+        dpdk.validate();
         if (latencySample < 1) throw new UserError(ExitCode.USAGE, "--latency-sample " + latencySample + ": must be >= 1");
-        if (memoryMb != null && !noHuge)
-            throw new UserError(ExitCode.USAGE, "-m goes with --no-huge (with hugepages EAL takes memory as needed)");
         if (!(ndrTolerance >= 0 && ndrTolerance < 100) || !(pdrTolerance >= ndrTolerance && pdrTolerance < 100))
             throw new UserError(ExitCode.USAGE, "--ndr-tolerance/--pdr-tolerance: need 0 <= NDR <= PDR < 100 (percent)");
         if (!(ndrPrecision > 0 && ndrPrecision < 100))
@@ -192,12 +174,10 @@ public final class GenCommand implements Callable<Integer> {
                 throw new UserError(ExitCode.USAGE, e.getMessage());
             }
         }
-        List<String> extra = new ArrayList<>();
-        if (eal != null && !eal.isBlank()) extra.addAll(List.of(eal.trim().split("\\s+")));
-        extra.addAll(ealTail);
-        return new Generator.Config(v, q, cpus, mixes, rate, flows, duration, warmup, burst, rxd, txd, mbufs, mbufCache,
-                json, ndr, ndrTolerance / 100, pdrTolerance / 100, trial, ndrPrecision / 100, latencySample, peerTimeout,
-                drain, filePrefix, noHuge, memoryMb == null ? 512 : memoryMb, extra);
+        return new Generator.Config(v, q, cpus, mixes, rate, flows, duration, warmup, dpdk.burst, dpdk.rxd, dpdk.txd,
+                dpdk.mbufs, dpdk.mbufCache, json, ndr, ndrTolerance / 100, pdrTolerance / 100, trial, ndrPrecision / 100,
+                latencySample, peerTimeout, drain, dpdk.filePrefix("vswitch-gen"), dpdk.noHuge, dpdk.memoryMb(),
+                dpdk.ealExtra());
     }
 
     public static void main(String[] args) {

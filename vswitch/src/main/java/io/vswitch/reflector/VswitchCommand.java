@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import io.vswitch.DpdkOptions;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -65,20 +67,10 @@ public final class VswitchCommand implements Callable<Integer> {
             description = "Switch: where SIGUSR1 writes the MAC table as JSON (default: stdout)")
     Path fdbJson;
 
-    @Option(names = "--burst", defaultValue = "32", description = "Packets per rx/tx burst (1-512). Default: ${DEFAULT-VALUE}")
-    int burst;
 
-    @Option(names = "--rxd", defaultValue = "1024", description = "Rx descriptors per queue. Default: ${DEFAULT-VALUE}")
-    int rxd;
 
-    @Option(names = "--txd", defaultValue = "1024", description = "Tx descriptors per queue. Default: ${DEFAULT-VALUE}")
-    int txd;
 
-    @Option(names = "--mbufs", description = "Mbuf pool size (default: sized from ports x queues x descriptors)")
-    Integer mbufs;
 
-    @Option(names = "--mbuf-cache", defaultValue = "256", description = "Per-lcore mempool cache. Default: ${DEFAULT-VALUE}")
-    int mbufCache;
 
     @Option(names = "--stats", paramLabel = "SECONDS", defaultValue = "0",
             description = "Print per-queue stats every SECONDS (0: only the summary at exit)")
@@ -87,25 +79,18 @@ public final class VswitchCommand implements Callable<Integer> {
     @Option(names = "--stats-json", paramLabel = "FILE", description = "Append each stats sample and the summary as a JSON line")
     Path statsJson;
 
-    @Option(names = "--file-prefix", defaultValue = "vswitch", description = "EAL runtime file prefix. Default: ${DEFAULT-VALUE}")
-    String filePrefix;
 
-    @Option(names = "--no-huge", description = "Use anonymous memory instead of hugepages (with -m)")
-    boolean noHuge;
 
-    @Option(names = "-m", paramLabel = "MB", description = "Memory in MB (with --no-huge; default 512)")
-    Integer memoryMb;
+
+    @Mixin
+    DpdkOptions dpdk = new DpdkOptions();
 
     @Option(names = "--loop-threads", paramLabel = "KIND", defaultValue = "java",
             description = "java: poll loops on pinned Java threads registered with EAL (default); eal: on EAL worker "
                     + "lcores through an FFM upcall (for comparison)")
     String loopThreads;
 
-    @Option(names = "--eal", paramLabel = "ARGS", description = "More EAL arguments, e.g. --eal \"--log-level=pmd.net.vhost:debug\"")
-    String eal;
 
-    @Parameters(paramLabel = "EAL_ARG", description = "After --: passed to EAL as they are")
-    List<String> ealTail = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -135,17 +120,9 @@ public final class VswitchCommand implements Callable<Integer> {
                 throw new UserError(ExitCode.USAGE, "--fdb-json goes with --mode switch");
             }
         }
-        if (burst < 1 || burst > 512) {
-            throw new UserError(ExitCode.USAGE, "--burst " + burst + ": must be 1..512");
-        }
-        if (rxd < 32 || rxd > 32768 || txd < 32 || txd > 32768) {
-            throw new UserError(ExitCode.USAGE, "--rxd/--txd must be 32..32768");
-        }
+        dpdk.validate();
         if (stats < 0) {
             throw new UserError(ExitCode.USAGE, "--stats " + stats + ": must be >= 0 seconds");
-        }
-        if (memoryMb != null && !noHuge) {
-            throw new UserError(ExitCode.USAGE, "-m goes with --no-huge (with hugepages EAL takes memory as needed)");
         }
         List<Vdev> vd = new ArrayList<>();
         for (String v : vdevs) {
@@ -165,13 +142,9 @@ public final class VswitchCommand implements Callable<Integer> {
         if (!loopThreads.equals("java") && !loopThreads.equals("eal")) {
             throw new UserError(ExitCode.USAGE, "--loop-threads " + loopThreads + ": java or eal");
         }
-        List<String> extra = new ArrayList<>();
-        if (eal != null && !eal.isBlank()) {
-            extra.addAll(List.of(eal.trim().split("\\s+")));
-        }
-        extra.addAll(ealTail);
-        return new Reflector.Config(vd, cpus, m, burst, rxd, txd, mbufs, mbufCache, stats, statsJson, filePrefix,
-                noHuge, memoryMb == null ? 512 : memoryMb, extra, sw, loopThreads.equals("eal"));
+        return new Reflector.Config(vd, cpus, m, dpdk.burst, dpdk.rxd, dpdk.txd, dpdk.mbufs, dpdk.mbufCache, stats,
+                statsJson, dpdk.filePrefix("vswitch"), dpdk.noHuge, dpdk.memoryMb(), dpdk.ealExtra(), sw,
+                loopThreads.equals("eal"));
     }
 
     public static void main(String[] args) {
