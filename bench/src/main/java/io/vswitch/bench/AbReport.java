@@ -54,11 +54,7 @@ public final class AbReport {
             double x = r.ratioMedian();
             b.append(String.format(java.util.Locale.ROOT, "%s 64 B: vswitch/testpmd median ratio %.3f (best %.3f): target >= 0.95 %s, goal >= 1.00 %s%n",
                     r.mode(), x, r.ratioBest(), x >= 0.95 ? "met" : "NOT met", x >= 1.0 ? "met" : "not met"));
-            if (r.ours().noisy() || r.testpmd().noisy())
-                b.append(String.format(java.util.Locale.ROOT, "  but uncertain: starts spread %.2f-%.2f Mpps (vswitch) and %.2f-%.2f Mpps (testpmd), "
-                        + "more than %.1fx (bimodal starts or a busy machine): the medians depend on which mode most starts hit; "
-                        + "compare best-of-N, check top, rerun with more --starts%n", r.ours().min(), r.ours().max(), r.testpmd().min(), r.testpmd().max(),
-                        Summary.NOISY_SPREAD));
+            b.append(Summary.uncertainty("vswitch", r.ours(), "testpmd", r.testpmd()));
         }
         return b.toString();
     }

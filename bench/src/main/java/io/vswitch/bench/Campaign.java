@@ -48,7 +48,9 @@ final class Campaign {
             runs.get(slot.point()).add(m);
             double elapsed = (System.nanoTime() - t0) / 1e9;
             double left = elapsed / (i + 1) * (order.size() - i - 1);
-            out.printf(Locale.ROOT, "RX %.3f Mpps, TX %.3f Mpps (%.1f s; %d left, ~%.0f s)%n", m.rxPps() / 1e6, m.txPps() / 1e6, m.seconds(),
+            String what = p.config().topology() == Peers.Topology.TWO_PORT_LOOP ? "forwarded %.3f Mpps, received %.3f Mpps"
+                    : "RX %.3f Mpps, TX %.3f Mpps";
+            out.printf(Locale.ROOT, what + " (%.1f s; %d left, ~%.0f s)%n", m.rxPps() / 1e6, m.txPps() / 1e6, m.seconds(),
                     order.size() - i - 1, left);
         }
     }

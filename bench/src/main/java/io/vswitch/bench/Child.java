@@ -38,15 +38,30 @@ final class Child {
 
     /** Starts {@code command} with stdout and stderr appended to {@code log} and stdin from /dev/null. */
     static Child start(String role, List<String> command, Path log) throws IOException {
+        return start(role, command, log, false);
+    }
+
+    /**
+     * As {@link #start(String, List, Path)}; with {@code stdinPipe} its stdin is a pipe that
+     * {@link #send} writes to (an interactive testpmd), held open until the child exits.
+     */
+    static Child start(String role, List<String> command, Path log, boolean stdinPipe) throws IOException {
         Files.createDirectories(log.toAbsolutePath().getParent());
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                .redirectInput(stdinPipe ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Files.writeString(log, "$ " + String.join(" ", command) + "\n", StandardCharsets.UTF_8);
         Process p = pb.start();
         Child c = new Child(role, command, log, p);
         LIVE.add(c);
         return c;
+    }
+
+    /** Writes {@code line} and a newline to its stdin (started with {@code stdinPipe}). */
+    void send(String line) throws IOException {
+        var in = process.getOutputStream();
+        in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        in.flush();
     }
 
     long pid() {

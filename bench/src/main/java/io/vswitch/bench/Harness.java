@@ -23,6 +23,13 @@ import java.util.stream.Stream;
  *
  * <p>Throughput is what the generator receives back (reflected packets per second) over the
  * window; the generator's TX rate is its offered load.
+ *
+ * <p>The two-port loop ({@link Peers.Topology#TWO_PORT_LOOP}, sweep --switch) differs: the
+ * reflector serves two vhost ports, the generator is an interactive testpmd with two
+ * virtio-user ports macswapping in a loop, seeded with {@code start tx_first}
+ * {@value #LOOP_SEED_BURSTS} (see {@link #loopCommand}), and the rates come from bin/vswitch's
+ * {@code --stats-json}: what it transmitted on both ports is the throughput, what it received
+ * the offered load (see {@link #loopWindow}).
  */
 public final class Harness implements Campaign.Starter {
     /** Printed by bin/vswitch when its poll loops run. */
@@ -85,11 +92,20 @@ public final class Harness implements Campaign.Starter {
      * which a guest whose NIC sits behind an emulated IOMMU (vfio-pci) needs.
      */
     static List<String> reflectorCommand(Settings s, Reflector r, int queues, Path sock, String prefix, Path statsJson, boolean iommu) {
+        return reflectorCommand(s, r, queues, List.of(sock), prefix, statsJson, iommu);
+    }
+
+    /** The reflector's command line with one vhost port per socket: {@code net_vhost0} on the first, {@code net_vhost1} on the next, ... */
+    static List<String> reflectorCommand(Settings s, Reflector r, int queues, List<Path> socks, String prefix, Path statsJson, boolean iommu) {
         List<String> c = new ArrayList<>();
-        String vdev = "net_vhost0,iface=" + sock + ",queues=" + queues + (iommu ? ",iommu-support=1" : "");
+        List<String> vdevs = new ArrayList<>();
+        for (int i = 0; i < socks.size(); i++)
+            vdevs.addAll(List.of("--vdev", "net_vhost" + i + ",iface=" + socks.get(i) + ",queues=" + queues + (iommu ? ",iommu-support=1" : "")));
         if (r.kind() == ReflectorKind.VSWITCH) {
-            c.addAll(List.of(s.root().resolve("bin/vswitch").toString(), "--vdev", vdev, "--lcores", Integer.toString(s.reflectorCpu()),
-                    "--mode", r.mode(), "--file-prefix", prefix, "--stats", "1", "--stats-json", statsJson.toString()));
+            c.add(s.root().resolve("bin/vswitch").toString());
+            c.addAll(vdevs);
+            c.addAll(List.of("--lcores", Integer.toString(s.reflectorCpu()), "--mode", r.mode(), "--file-prefix", prefix, "--stats", "1",
+                    "--stats-json", statsJson.toString()));
             // --huge-unlink: hugepage files vanish with the process, so a killed run leaks no memory.
             if (s.noHuge()) c.addAll(List.of("--no-huge", "-m", "1024"));
             else c.add("--eal=--huge-unlink");
@@ -98,7 +114,8 @@ public final class Harness implements Campaign.Starter {
                     prefix, "--no-pci"));
             if (s.noHuge()) c.addAll(List.of("--no-huge", "-m", "1024"));
             else c.add("--huge-unlink");
-            c.addAll(List.of("--vdev", vdev, "--", "--forward-mode=" + r.mode(), "--rxq=" + queues, "--txq=" + queues, "--nb-cores=1",
+            c.addAll(vdevs);
+            c.addAll(List.of("--", "--forward-mode=" + r.mode(), "--rxq=" + queues, "--txq=" + queues, "--nb-cores=1",
                     "--auto-start", "--stats-period=1", "--total-num-mbufs=16384"));
         }
         return c;
@@ -120,6 +137,40 @@ public final class Harness implements Campaign.Starter {
                 "--txq=" + queues, "--nb-cores=1", "--auto-start", "--stats-period=1", "--total-num-mbufs=16384");
     }
 
+    /** MACs of the loop's two virtio-user ports; each port's frames are addressed to the other's. */
+    static final List<String> LOOP_MACS = List.of("02:00:00:00:00:0a", "02:00:00:00:00:0b");
+
+    /**
+     * Bursts (of testpmd's 32 frames) {@code start tx_first} sends on each loop port: the
+     * population of frames circling, fixed for the whole start and well below the 1024-entry
+     * rings, so nothing is dropped for lack of room and the rate is what the two sides can turn.
+     */
+    static final int LOOP_SEED_BURSTS = 8;
+
+    /** Printed by an interactive testpmd when it reads commands. */
+    static final String TESTPMD_PROMPT = "testpmd>";
+
+    /**
+     * The two-port loop's testpmd (the switch's guest): two virtio-user ports on {@code socks},
+     * one forwarding lcore on the generator CPU, {@code --forward-mode=macswap
+     * --port-topology=loop} (each port's frames go back out of it with the MACs swapped),
+     * interactive so that {@code start tx_first} can seed it. Its frames are addressed to the
+     * other port ({@code --eth-peer}), so through the switch every frame crosses between the ports
+     * and is known unicast from the second one on; through a reflector each comes back to its own
+     * port. {@code --txpkts} is the frame size minus the FCS: tx_first's frames are not adjusted
+     * as flowgen's are.
+     */
+    static List<String> loopCommand(Settings s, int size, List<Path> socks, String prefix) {
+        String cpu = Integer.toString(s.generatorCpu());
+        List<String> c = new ArrayList<>(List.of("stdbuf", "-oL", s.testpmd(), "--lcores", "0@" + cpu + ",1@" + cpu, "--file-prefix", prefix,
+                "--no-pci", "--single-file-segments"));
+        for (int i = 0; i < socks.size(); i++)
+            c.addAll(List.of("--vdev", "net_virtio_user" + i + ",path=" + socks.get(i) + ",mac=" + LOOP_MACS.get(i) + ",queue_size=1024"));
+        c.addAll(List.of("--", "-i", "--forward-mode=macswap", "--port-topology=loop", "--nb-cores=1", "--rxd=1024", "--txd=1024",
+                "--eth-peer=0," + LOOP_MACS.get(1), "--eth-peer=1," + LOOP_MACS.get(0), "--txpkts=" + (size - 4), "--total-num-mbufs=32768"));
+        return c;
+    }
+
     /** Runs one start of {@code p}. Logs stay in {@code workDir/logs}. */
     @Override
     public Measurement run(Point p) throws RunFailure, IOException, InterruptedException {
@@ -127,8 +178,11 @@ public final class Harness implements Campaign.Starter {
         long t0 = System.nanoTime();
         Path logs = s.workDir().resolve("logs");
         Files.createDirectories(logs);
-        Path sock = s.workDir().resolve("s" + id + ".sock");
-        Files.deleteIfExists(sock);
+        boolean loop = p.config().topology() == Peers.Topology.TWO_PORT_LOOP;
+        List<Path> socks = new ArrayList<>();
+        for (int i = 0; i < p.config().topology().ports(); i++)
+            socks.add(s.workDir().resolve("s" + id + (loop ? "-" + i : "") + ".sock"));
+        for (Path sock : socks) Files.deleteIfExists(sock);
         String rPrefix = tag + "r" + id, gPrefix = tag + "g" + id;
         String name = String.format("%03d-%s-%s-%dq-%d", id, p.config().reflector().id(), p.config().generator().id(), p.config().queues(),
                 p.size());
@@ -141,7 +195,7 @@ public final class Harness implements Campaign.Starter {
         Child refl = null, gen = null;
         Runnable cleanup = () -> {
             try {
-                Files.deleteIfExists(sock);
+                for (Path sock : socks) Files.deleteIfExists(sock);
             } catch (IOException ignored) {
                 // best effort at exit
             }
@@ -150,14 +204,16 @@ public final class Harness implements Campaign.Starter {
         };
         Child.atExit(cleanup);
         try {
-            refl = Child.start("reflector " + r.id(), reflectorCommand(s, r, p.config().queues(), sock, rPrefix, statsJson), rLog);
-            awaitReady(refl, sock, r.kind() == ReflectorKind.VSWITCH ? VSWITCH_READY : null, Duration.ofSeconds(30));
-            gen = Child.start("generator " + g.id(), generatorCommand(s, g, p.config().queues(), p.size(), sock, gPrefix, genJson), gLog);
+            refl = Child.start("reflector " + r.id(), reflectorCommand(s, r, p.config().queues(), socks, rPrefix, statsJson, false), rLog);
+            awaitReady(refl, socks, r.kind() == ReflectorKind.VSWITCH ? VSWITCH_READY : null, Duration.ofSeconds(30));
             Measurement m;
-            if (g == Generator.FLOWGEN) {
-                m = measureFlowgen(gen, refl, t0);
+            if (loop) {
+                gen = Child.start("generator " + g.id(), loopCommand(s, p.size(), socks, gPrefix), gLog, true);
+                m = measureLoop(gen, refl, statsJson, t0);
             } else {
-                m = measureVswitchGen(gen, refl, genJson, t0);
+                gen = Child.start("generator " + g.id(), generatorCommand(s, g, p.config().queues(), p.size(), socks.get(0), gPrefix, genJson),
+                        gLog);
+                m = g == Generator.FLOWGEN ? measureFlowgen(gen, refl, t0) : measureVswitchGen(gen, refl, genJson, t0);
             }
             gen = null;
             int rc = refl.stop(Duration.ofSeconds(15));
@@ -166,7 +222,7 @@ public final class Harness implements Campaign.Starter {
             if (!cleanExit(r.kind() == ReflectorKind.VSWITCH, rc))
                 throw new RunFailure("the reflector " + exitText(rc) + " when stopped with SIGTERM (expected 0)\n" + done.tail(25));
             if (!(m.rxPps() > 0))
-                throw new RunFailure("no packets came back (RX 0 pps, TX " + Math.round(m.txPps()) + " pps)\n" + done.tail(25));
+                throw new RunFailure((loop ? "nothing was forwarded" : "no packets came back") + " (RX 0 pps, TX " + Math.round(m.txPps()) + " pps)\n" + done.tail(25));
             return new Measurement(m.txPps(), m.rxPps(), m.lossRatio(), m.latP50Ns(), m.latP99Ns(), m.rxPerSecond(),
                     (System.nanoTime() - t0) / 1e9);
         } finally {
@@ -203,6 +259,87 @@ public final class Harness implements Campaign.Starter {
         return new Measurement(w.txPps(), w.rxPps(), loss, Double.NaN, Double.NaN, w.rxPerSecond(), (System.nanoTime() - t0) / 1e9);
     }
 
+    /**
+     * The two-port loop: wait for testpmd's prompt, seed the loop, let it run the warm-up, then
+     * take bin/vswitch's stats lines written during the window (see {@link #loopWindow}); stop
+     * testpmd with {@code stop} and {@code quit} (it goes first, as in {@link #measureFlowgen}).
+     */
+    private Measurement measureLoop(Child gen, Child refl, Path statsJson, long t0) throws RunFailure, IOException, InterruptedException {
+        awaitReady(gen, List.of(), TESTPMD_PROMPT, Duration.ofSeconds(30));
+        gen.send("start tx_first " + LOOP_SEED_BURSTS);
+        hold(s.warmup(), gen, refl);
+        int from = statsLines(statsJson).size();
+        hold(s.window(), gen, refl);
+        List<String> lines = statsLines(statsJson);
+        gen.send("stop");
+        gen.send("quit");
+        int rc = gen.await(Duration.ofSeconds(15));
+        if (!cleanExit(false, rc)) throw new RunFailure("the generator (testpmd loop) " + exitText(rc) + " when told to quit\n" + gen.tail(30));
+        return loopWindow(lines, from, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Waits {@code seconds}, failing as soon as either child exits. */
+    private static void hold(int seconds, Child gen, Child refl) throws RunFailure, InterruptedException {
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        for (long left = end - System.nanoTime(); left > 0; left = end - System.nanoTime()) {
+            if (!gen.alive())
+                throw new RunFailure("the " + gen.role + " " + exitText(gen.exitValue()) + " while forwarding\n" + gen.tail(30) + "\n" + refl.tail(15));
+            if (!refl.alive())
+                throw new RunFailure("the " + refl.role + " " + exitText(refl.exitValue()) + " while forwarding\n" + refl.tail(30));
+            Thread.sleep(Math.max(1, Math.min(200, left / 1_000_000)));
+        }
+    }
+
+    /** The complete lines of a --stats-json file so far (a line still being written is left out). */
+    static List<String> statsLines(Path json) throws IOException {
+        if (!Files.exists(json)) return List.of();
+        String t = Files.readString(json);
+        int end = t.lastIndexOf('\n');
+        return end < 0 ? List.of() : List.of(t.substring(0, end).split("\n"));
+    }
+
+    /**
+     * The loop's measurement from bin/vswitch's per-second stats lines ({@code --stats-json},
+     * {@code type} "stats"): those after line {@code from}, the first written once the window
+     * began (its interval started before the window, so it is left out unless it is the only
+     * one). Rates are means weighted by each line's {@code interval_s}: the total {@code tx_pps}
+     * (both ports) is the throughput (rx), the total {@code rx_pps} the offered load (tx), loss
+     * what bin/vswitch received but did not send, and the per-second series the tx_pps of each line.
+     */
+    static Measurement loopWindow(List<String> lines, int from, double seconds) throws RunFailure {
+        List<Object> window = stats(lines.subList(Math.min(from + 1, lines.size()), lines.size()));
+        if (window.isEmpty()) window = stats(lines.subList(Math.min(from, lines.size()), lines.size()));
+        if (window.isEmpty()) throw new RunFailure("bin/vswitch wrote no stats line during the window (--stats-json)");
+        double time = 0, rx = 0, tx = 0;
+        double[] per = new double[window.size()];
+        for (int i = 0; i < per.length; i++) {
+            Object o = window.get(i);
+            double dt = JsonReader.number(o, "interval_s");
+            per[i] = JsonReader.number(o, "tx_pps");
+            time += dt;
+            rx += JsonReader.number(o, "rx_pps") * dt;
+            tx += per[i] * dt;
+        }
+        rx /= time;
+        tx /= time;
+        return new Measurement(rx, tx, rx > 0 ? Math.max(0, 1 - tx / rx) : Double.NaN, Double.NaN, Double.NaN, per, seconds);
+    }
+
+    private static List<Object> stats(List<String> lines) throws RunFailure {
+        List<Object> out = new ArrayList<>();
+        for (String l : lines) {
+            if (l.isBlank()) continue;
+            Object o;
+            try {
+                o = JsonReader.parse(l);
+            } catch (IllegalArgumentException e) {
+                throw new RunFailure("cannot read bin/vswitch's stats line '" + l + "': " + e.getMessage());
+            }
+            if (o instanceof java.util.Map<?, ?> m && "stats".equals(m.get("type"))) out.add(o);
+        }
+        return out;
+    }
+
     private Measurement measureVswitchGen(Child gen, Child refl, Path json, long t0) throws RunFailure, IOException, InterruptedException {
         int rc = gen.await(Duration.ofSeconds(s.warmup() + s.window() + 60L));
         if (rc != 0) throw new RunFailure("the generator (vswitch-gen) " + exitText(rc) + "\n" + gen.tail(30) + "\n" + refl.tail(15));
@@ -232,15 +369,21 @@ public final class Harness implements Campaign.Starter {
 
     /** Waits until the reflector's socket exists and (if {@code marker} is given) it printed the marker. */
     static void awaitReady(Child c, Path sock, String marker, Duration timeout) throws RunFailure, InterruptedException {
+        awaitReady(c, List.of(sock), marker, timeout);
+    }
+
+    /** Waits until every one of {@code socks} exists and (if {@code marker} is given) the child printed the marker. */
+    static void awaitReady(Child c, List<Path> socks, String marker, Duration timeout) throws RunFailure, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             if (!c.alive()) throw new RunFailure("the " + c.role + " " + exitText(c.exitValue()) + " during start-up\n" + c.tail(30));
-            if (Files.exists(sock) && (marker == null || c.lines().stream().anyMatch(l -> l.contains(marker)))) {
+            if (socks.stream().allMatch(Files::exists) && (marker == null || c.lines().stream().anyMatch(l -> l.contains(marker)))) {
                 Thread.sleep(100);
                 return;
             }
             if (System.nanoTime() > deadline)
-                throw new RunFailure("the " + c.role + " did not come up within " + timeout.toSeconds() + " s (socket " + sock + ")\n" + c.tail(30));
+                throw new RunFailure("the " + c.role + " did not come up within " + timeout.toSeconds() + " s (" + (socks.isEmpty() ? "no '"
+                        + marker + "' in its output" : "sockets " + socks) + ")\n" + c.tail(30));
             Thread.sleep(50);
         }
     }

@@ -22,18 +22,28 @@ public final class Peers {
         }
     }
 
-    /** A reflector and its mode, e.g. {@code vswitch-macswap} or {@code testpmd-io}. */
+    /**
+     * A reflector and its mode, e.g. {@code vswitch-macswap} or {@code testpmd-io}; or
+     * {@link #SWITCH}, bin/vswitch's L2 switch, which only the two-port loop can drive.
+     */
     public record Reflector(ReflectorKind kind, String mode) {
         /** Modes both reflectors share. */
         public static final List<String> MODES = List.of("io", "macswap", "5tswap");
 
+        /** {@code bin/vswitch --mode switch}: forwards port to port, so it needs {@link Topology#TWO_PORT_LOOP}. */
+        public static final Reflector SWITCH = new Reflector(ReflectorKind.VSWITCH, "switch");
+
         public Reflector {
-            if (!MODES.contains(mode)) throw new IllegalArgumentException("unknown reflector mode '" + mode + "'; modes: " + MODES);
+            boolean theSwitch = kind == ReflectorKind.VSWITCH && mode.equals("switch");
+            if (!MODES.contains(mode) && !theSwitch) throw new IllegalArgumentException("unknown reflector mode '" + mode + "'; modes: " + MODES);
         }
 
         /** Parses {@code vswitch-io}, {@code testpmd-macswap}, ... */
         public static Reflector parse(String s) {
             String t = s.strip().toLowerCase(Locale.ROOT);
+            if (t.equals(SWITCH.id()))
+                throw new IllegalArgumentException("vswitch-switch forwards between two ports, which one generator port cannot drive: "
+                        + "use sweep --switch (adds the switch points) or --switch-only");
             int dash = t.indexOf('-');
             if (dash > 0) {
                 String kind = t.substring(0, dash), mode = t.substring(dash + 1);
@@ -56,10 +66,45 @@ public final class Peers {
         }
     }
 
+    /** How the generator and the reflector are wired. */
+    public enum Topology {
+        /**
+         * One vhost port: the generator sends into it and counts what the reflector sends back
+         * (the rate is the generator's RX).
+         */
+        ONE_PORT("one-port", 1),
+        /**
+         * Two vhost ports, one testpmd with two virtio-user ports macswapping each port's frames
+         * back out of it, seeded with a fixed population of frames (a closed loop): through the
+         * switch every frame crosses from one port to the other; through a reflector it comes back
+         * to its own port. The rate is what bin/vswitch transmitted on both ports.
+         */
+        TWO_PORT_LOOP("two-port-loop", 2);
+
+        private final String id;
+        private final int ports;
+
+        Topology(String id, int ports) {
+            this.id = id;
+            this.ports = ports;
+        }
+
+        /** CSV/JSON form. */
+        public String id() {
+            return id;
+        }
+
+        /** vhost ports the reflector serves. */
+        public int ports() {
+            return ports;
+        }
+    }
+
     /**
      * Which program generates and counts the reflected traffic: on the host as virtio-user
-     * ({@code vswitch-gen}, {@code flowgen}), or {@code dpdk-testpmd --forward-mode=flowgen}
-     * inside a QEMU guest whose virtio-net device is bound to {@link #driver()} (sweep --guest).
+     * ({@code vswitch-gen}, {@code flowgen}), {@code dpdk-testpmd --forward-mode=flowgen}
+     * inside a QEMU guest whose virtio-net device is bound to {@link #driver()} (sweep --guest),
+     * or testpmd's two-port macswap loop for the switch ({@link #TESTPMD_LOOP}, sweep --switch).
      */
     public enum Generator {
         /** {@code bin/vswitch-gen}. */
@@ -71,16 +116,32 @@ public final class Peers {
         /** testpmd flowgen in a guest, NIC bound to igb_uio (built from dpdk-kmods by build-guest.sh). */
         GUEST_IGB_UIO("guest-igb_uio", "guest testpmd flowgen, igb_uio", "igb_uio"),
         /** testpmd flowgen in a guest, NIC bound to vfio-pci behind an emulated intel-iommu. */
-        GUEST_VFIO_PCI("guest-vfio-pci", "guest testpmd flowgen, vfio-pci", "vfio-pci");
+        GUEST_VFIO_PCI("guest-vfio-pci", "guest testpmd flowgen, vfio-pci", "vfio-pci"),
+        /**
+         * {@code dpdk-testpmd} with two virtio-user ports, {@code --forward-mode=macswap
+         * --port-topology=loop}, seeded with {@code start tx_first N} (sweep --switch).
+         */
+        TESTPMD_LOOP("testpmd-loop", "testpmd macswap loop, 2 ports", null, Topology.TWO_PORT_LOOP);
 
         private final String id;
         private final String label;
         private final String driver;
+        private final Topology topology;
 
         Generator(String id, String label, String driver) {
+            this(id, label, driver, Topology.ONE_PORT);
+        }
+
+        Generator(String id, String label, String driver, Topology topology) {
             this.id = id;
             this.label = label;
             this.driver = driver;
+            this.topology = topology;
+        }
+
+        /** How this generator is wired to the reflector. */
+        public Topology topology() {
+            return topology;
         }
 
         /** Command-line form. */
@@ -106,12 +167,13 @@ public final class Peers {
         /** Guest drivers in the seed's order. */
         public static final List<String> GUEST_DRIVERS = List.of("uio_pci_generic", "igb_uio", "vfio-pci");
 
-        /** Parses a host generator: {@code vswitch-gen} or {@code flowgen}. */
+        /** Parses a host generator of one port: {@code vswitch-gen} or {@code flowgen}. */
         public static Generator parse(String s) {
             String t = s.strip().toLowerCase(Locale.ROOT);
-            for (Generator g : values()) if (!g.inGuest() && g.id.equals(t)) return g;
+            for (Generator g : values()) if (!g.inGuest() && g.topology == Topology.ONE_PORT && g.id.equals(t)) return g;
             throw new IllegalArgumentException("unknown generator '" + s.strip() + "'; give vswitch-gen or flowgen"
-                    + (t.startsWith("guest") ? " (for a guest: sweep --guest --drivers ...)" : ""));
+                    + (t.startsWith("guest") ? " (for a guest: sweep --guest --drivers ...)" : "")
+                    + (t.equals(TESTPMD_LOOP.id) ? " (the two-port loop comes with sweep --switch)" : ""));
         }
 
         /** The guest generator for a driver: {@code uio_pci_generic}, {@code igb_uio} or {@code vfio-pci}. */
@@ -126,11 +188,21 @@ public final class Peers {
     public record Config(Reflector reflector, Generator generator, int queues) {
         public Config {
             if (queues < 1 || queues > 8) throw new IllegalArgumentException("queues must be 1..8, got " + queues);
+            boolean loop = generator.topology() == Topology.TWO_PORT_LOOP;
+            if (reflector.equals(Reflector.SWITCH) && !loop)
+                throw new IllegalArgumentException("the switch needs the two-port loop (sweep --switch), not " + generator.id());
+            if (loop && (reflector.kind() != ReflectorKind.VSWITCH || queues != 1))
+                throw new IllegalArgumentException("the two-port loop drives bin/vswitch with one queue, not " + reflector.id() + " with " + queues);
         }
 
-        /** e.g. {@code vswitch macswap <- flowgen, 2q}. */
+        /** e.g. {@code vswitch macswap <- flowgen, 2q}; for the two-port loop {@code vswitch switch <-> testpmd-loop, 2 ports, 1q}. */
         public String label() {
+            if (topology() == Topology.TWO_PORT_LOOP) return reflector.label() + " <-> " + generator.id() + ", 2 ports, " + queues + "q";
             return reflector.label() + " <- " + generator.id() + ", " + queues + "q";
+        }
+
+        public Topology topology() {
+            return generator.topology();
         }
     }
 
@@ -144,6 +216,19 @@ public final class Peers {
         public String toString() {
             return config.label() + ", " + size + " B";
         }
+    }
+
+    /**
+     * Issue 6's comparison: per size, the switch and then bin/vswitch --mode io, both with two
+     * vhost ports and one queue, driven by the two-port testpmd loop. Switch and reflector of a
+     * size are neighbours, so within a round they run close together in time.
+     */
+    public static List<Point> switchPoints(List<Integer> sizes) {
+        List<Point> out = new ArrayList<>();
+        for (int s : sizes)
+            for (Reflector r : List.of(Reflector.SWITCH, new Reflector(ReflectorKind.VSWITCH, "io")))
+                out.add(new Point(new Config(r, Generator.TESTPMD_LOOP, 1), s));
+        return out;
     }
 
     /** Every point of reflectors x generators x queues x sizes, in that nesting order. */

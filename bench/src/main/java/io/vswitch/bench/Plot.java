@@ -50,11 +50,20 @@ public final class Plot {
     public static List<Path> write(Path dir, String subtitle, List<PointResult> rs) throws IOException {
         System.setProperty("java.awt.headless", "true");
         List<Path> out = new ArrayList<>();
-        out.add(chart(dir.resolve("throughput-mpps.png"), "Reflected Mpps vs frame size, median of starts", "Mpps", subtitle,
+        String what = title(rs);
+        out.add(chart(dir.resolve("throughput-mpps.png"), what + " Mpps vs frame size, median of starts", "Mpps", subtitle,
                 series(rs, PointResult::rxMpps)));
-        out.add(chart(dir.resolve("throughput-mbps.png"), "Reflected L2 Mbps vs frame size, median of starts", "Mbps (L2, FCS incl.)",
+        out.add(chart(dir.resolve("throughput-mbps.png"), what + " L2 Mbps vs frame size, median of starts", "Mbps (L2, FCS incl.)",
                 subtitle, series(rs, PointResult::rxMbps)));
         return out;
+    }
+
+    /** What the lines measure: reflected, and with sweep --switch's points also forwarded (by bin/vswitch, both ports). */
+    static String title(List<PointResult> rs) {
+        boolean loop = rs.stream().anyMatch(r -> r.point().config().topology() == Peers.Topology.TWO_PORT_LOOP);
+        boolean one = rs.stream().anyMatch(r -> r.point().config().topology() == Peers.Topology.ONE_PORT);
+        if (!loop) return "Reflected";
+        return one ? "Reflected (2-port loop: forwarded)" : "Forwarded (2-port loop)";
     }
 
     private static Path chart(Path file, String title, String yTitle, String subtitle, Map<Config, double[][]> series) throws IOException {

@@ -5,6 +5,7 @@ import io.vswitch.bench.Peers.Config;
 import io.vswitch.bench.Peers.Generator;
 import io.vswitch.bench.Peers.Point;
 import io.vswitch.bench.Peers.Reflector;
+import io.vswitch.bench.Peers.Topology;
 import io.vswitch.gen.Csv;
 import io.vswitch.gen.Json;
 import java.util.ArrayList;
@@ -77,7 +78,7 @@ public final class Results {
         return String.format(Locale.ROOT, "%." + decimals + "f", v);
     }
 
-    private static PointResult find(List<PointResult> rs, Config c, int size) {
+    static PointResult find(List<PointResult> rs, Config c, int size) {
         for (PointResult r : rs) if (r.point().config().equals(c) && r.point().size() == size) return r;
         return null;
     }
@@ -85,9 +86,16 @@ public final class Results {
     /**
      * The seed's table, one per generator: rows reflector x queues, columns sizes, cells
      * TX/RX Mbps (medians over starts); then the same in Mpps, RX median with best-of-N; then,
-     * for a generator that measures it (vswitch-gen), latency p50/p99.
+     * for a generator that measures it (vswitch-gen), latency p50/p99. The two-port loop's
+     * points (sweep --switch) get {@link SwitchReport}'s table instead.
      */
-    public static String tables(List<PointResult> rs) {
+    public static String tables(List<PointResult> all) {
+        if (all.stream().allMatch(r -> r.runs().isEmpty())) return "(nothing was measured)\n";
+        List<PointResult> rs = all.stream().filter(r -> r.point().config().topology() == Topology.ONE_PORT).toList();
+        return generatorTables(rs) + SwitchReport.table(all);
+    }
+
+    private static String generatorTables(List<PointResult> rs) {
         StringBuilder b = new StringBuilder();
         Set<Generator> gens = new LinkedHashSet<>();
         Set<Reflector> refls = new LinkedHashSet<>();
@@ -99,7 +107,6 @@ public final class Results {
             queues.add(r.point().config().queues());
             sizes.add(r.point().size());
         }
-        if (rs.stream().allMatch(r -> r.runs().isEmpty())) return "(nothing was measured)\n";
         for (Generator g : gens) {
             int maxN = rs.stream().filter(r -> r.point().config().generator() == g).mapToInt(r -> r.runs().size()).max().orElse(0);
             List<String> head = new ArrayList<>(List.of("reflector", "queues"));
@@ -240,9 +247,14 @@ public final class Results {
         return ours.rxMpps().median() / theirs.rxMpps().median();
     }
 
+    /**
+     * results.csv's columns. {@code topology} (last, so that the columns before it keep their
+     * places) is {@code one-port} (rx = what the generator got back) or {@code two-port-loop}
+     * (sweep --switch: rx = what bin/vswitch forwarded, tx = what it received).
+     */
     static final List<String> CSV_HEADER = List.of("reflector", "generator", "queues", "size", "starts", "rx_mpps_median", "rx_mpps_min",
             "rx_mpps_max", "rx_mpps_mean", "tx_mpps_median", "rx_mbps_median", "tx_mbps_median", "rx_mbps_best", "loss_ratio_median",
-            "latency_p50_ns_median", "latency_p99_ns_median");
+            "latency_p50_ns_median", "latency_p99_ns_median", "topology");
 
     /** One row per point with its statistics over starts. */
     public static String csv(List<PointResult> rs) {
@@ -253,7 +265,7 @@ public final class Results {
             b.append(Csv.row(List.of(p.config().reflector().id(), p.config().generator().id(), p.config().queues(), p.size(), r.runs().size(),
                     num(rx.median()), num(rx.min()), num(rx.max()), num(rx.mean()), num(r.txMpps().median()), num(r.rxMbps().median()),
                     num(r.txMbps().median()), num(r.rxMbps().best()), num(r.loss().median()), num(r.latP50Ns().median()),
-                    num(r.latP99Ns().median()))));
+                    num(r.latP99Ns().median()), p.config().topology().id())));
         }
         return b.toString();
     }
@@ -261,13 +273,14 @@ public final class Results {
     /** One row per process start, in the order they ran. */
     public static String runsCsv(List<PointResult> rs) {
         StringBuilder b = new StringBuilder(Csv.row(List.of("reflector", "generator", "queues", "size", "start", "tx_pps", "rx_pps",
-                "loss_ratio", "latency_p50_ns", "latency_p99_ns", "seconds")));
+                "loss_ratio", "latency_p50_ns", "latency_p99_ns", "seconds", "topology")));
         for (PointResult r : rs) {
             Point p = r.point();
             for (int i = 0; i < r.runs().size(); i++) {
                 Measurement m = r.runs().get(i);
                 b.append(Csv.row(List.of(p.config().reflector().id(), p.config().generator().id(), p.config().queues(), p.size(), i + 1,
-                        num(m.txPps()), num(m.rxPps()), num(m.lossRatio()), num(m.latP50Ns()), num(m.latP99Ns()), num(m.seconds()))));
+                        num(m.txPps()), num(m.rxPps()), num(m.lossRatio()), num(m.latP50Ns()), num(m.latP99Ns()), num(m.seconds()),
+                        p.config().topology().id())));
             }
         }
         return b.toString();
@@ -311,7 +324,8 @@ public final class Results {
             Point p = r.point();
             j.beginObject();
             j.field("reflector", p.config().reflector().id()).field("generator", p.config().generator().id())
-                    .field("queues", p.config().queues()).field("size", p.size()).field("starts", r.runs().size());
+                    .field("queues", p.config().queues()).field("size", p.size()).field("topology", p.config().topology().id())
+                    .field("starts", r.runs().size());
             summary(j, "rx_mpps", r.rxMpps());
             summary(j, "tx_mpps", r.txMpps());
             summary(j, "rx_mbps", r.rxMbps());

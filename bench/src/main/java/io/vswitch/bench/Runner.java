@@ -27,7 +27,7 @@ final class Runner {
         if (!Files.isExecutable(root.resolve("bin/vswitch")))
             return "no bin/vswitch under " + root + ": run from the repository root or pass --root";
         boolean needsTestpmd = points.stream().anyMatch(p -> p.config().reflector().kind() == Peers.ReflectorKind.TESTPMD
-                || p.config().generator() == Peers.Generator.FLOWGEN);
+                || p.config().generator() == Peers.Generator.FLOWGEN || p.config().generator() == Peers.Generator.TESTPMD_LOOP);
         if (needsTestpmd && Env.run(List.of("sh", "-c", "command -v " + shellQuote(testpmd)), null).isBlank())
             return testpmd + " not found: install DPDK's testpmd (apt-get install dpdk) or pass --testpmd PATH";
         if (points.stream().anyMatch(p -> p.config().generator() == Peers.Generator.VSWITCH_GEN) && !Harness.haveVswitchGen(root))

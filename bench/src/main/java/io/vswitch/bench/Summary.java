@@ -48,6 +48,17 @@ public record Summary(int n, double median, double min, double max, double mean)
     /** See {@link #noisy()}. */
     public static final double NOISY_SPREAD = 1.5;
 
+    /**
+     * The warning a verdict on the ratio of {@code a}'s and {@code b}'s medians gets when either
+     * is {@link #noisy()} (a line, indented), else "".
+     */
+    static String uncertainty(String aName, Summary a, String bName, Summary b) {
+        if (!a.noisy() && !b.noisy()) return "";
+        return String.format(java.util.Locale.ROOT, "  but uncertain: starts spread %.2f-%.2f Mpps (%s) and %.2f-%.2f Mpps (%s), "
+                + "more than %.1fx (bimodal starts or a busy machine): the medians depend on which mode most starts hit; "
+                + "compare best-of-N, check top, rerun with more --starts%n", a.min(), a.max(), aName, b.min(), b.max(), bName, NOISY_SPREAD);
+    }
+
     /** Every statistic multiplied by {@code f} (unit conversion). */
     public Summary scaled(double f) {
         return new Summary(n, median * f, min * f, max * f, mean * f);

@@ -23,8 +23,13 @@ import picocli.CommandLine.ParameterException;
                 "With --guest the generator is dpdk-testpmd flowgen inside a QEMU guest (vm-scripts/), its virtio-net NIC bound to "
                 + "each of --drivers: the seed's matrix, driver x queues x sizes. Under TCG (no usable KVM) the table says so: "
                 + "those numbers measure the emulator, not the switch.", "",
+                "With --switch (or --switch-only) it also measures issue 6's comparison: bin/vswitch --mode switch against "
+                + "--mode io, each with two vhost ports on one lcore, driven by one testpmd whose two virtio-user ports macswap a "
+                + "seeded, fixed population of frames in a loop; the rate is what bin/vswitch forwarded (its --stats-json tx_pps, "
+                + "both ports). Prints a switch table with the ratio switch/reflector and the verdict at 64 B (target >= 0.8).", "",
                 "Run it under the shared lock: flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --quick",
-                "                         flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --guest --quick"},
+                "                         flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --guest --quick",
+                "                         flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --switch-only --sizes 64,1518 --starts 5"},
         footer = {"", "Exit codes: 0 ok, 1 a run failed (partial results written), 2 usage or set-up."})
 final class SweepCommand implements Callable<Integer> {
     static final List<Integer> ALL_SIZES = List.of(64, 128, 256, 512, 1024, 1518);
@@ -47,6 +52,13 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--guest", description = "Generate in a QEMU guest (testpmd flowgen, NIC bound to each of --drivers) instead of on the "
             + "host; defaults: sizes 64,128,256,512,1024, queues 1,2, reflector vswitch-macswap, 1 start, 2 s warm-up, 5 s window")
     boolean guest;
+
+    @Option(names = "--switch", description = "Add issue 6's points: at each of --sizes, bin/vswitch --mode switch and --mode io "
+            + "with two vhost ports, 1 queue, driven by testpmd's two-port macswap loop; interleaved with the other points")
+    boolean withSwitch;
+
+    @Option(names = "--switch-only", description = "Only the --switch points (no --reflectors/--generators/--queues)")
+    boolean switchOnly;
 
     @Option(names = "--drivers", split = ",", paramLabel = "D", description = "With --guest: guest NIC drivers, of uio_pci_generic, igb_uio, "
             + "vfio-pci (default: all three; --quick: uio_pci_generic,vfio-pci)")
@@ -88,10 +100,17 @@ final class SweepCommand implements Callable<Integer> {
 
     /** The points this invocation measures, defaults applied. */
     List<Point> points() {
+        if (guest && (withSwitch || switchOnly)) throw new IllegalArgumentException("--switch and --switch-only run on the host: drop --guest");
         if (guest) return guestPoints();
         if (drivers != null || guestCpus != null || guestMemory != null || guestMemBackend != null || qemu != null)
             throw new IllegalArgumentException("--drivers, --guest-cpus, --guest-memory, --guest-mem-backend and --qemu need --guest");
         List<Integer> sz = sizes != null ? sizes : quick ? QUICK_SIZES : ALL_SIZES;
+        if (switchOnly) {
+            if (reflectors != null || generators != null || queues != null)
+                throw new IllegalArgumentException("--switch-only measures only the switch and the two-port reflector: drop --reflectors, "
+                        + "--generators and --queues (or give --switch to add the switch points to theirs)");
+            return Peers.switchPoints(sz);
+        }
         List<Integer> qs = queues != null ? queues : quick ? List.of(1) : List.of(1, 2);
         List<Reflector> rf = new ArrayList<>();
         for (String r : reflectors != null ? reflectors : DEFAULT_REFLECTORS) rf.add(Reflector.parse(r));
@@ -102,7 +121,9 @@ final class SweepCommand implements Callable<Integer> {
             gs.add(Generator.FLOWGEN);
             if (!quick && Harness.haveVswitchGen(common.root())) gs.add(Generator.VSWITCH_GEN);
         }
-        return Peers.points(rf, gs, qs, sz);
+        List<Point> out = new ArrayList<>(Peers.points(rf, gs, qs, sz));
+        if (withSwitch) out.addAll(Peers.switchPoints(sz));
+        return out;
     }
 
     /**
@@ -167,6 +188,12 @@ final class SweepCommand implements Callable<Integer> {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("quick", quick);
         extra.put("guest", guest);
+        extra.put("switch", switchOnly ? "only" : withSwitch ? "added" : "off");
+        if (withSwitch || switchOnly)
+            extra.put("switch_method", "topology two-port-loop: bin/vswitch (--mode switch, or --mode io as the reflector) with two vhost "
+                    + "ports on one lcore; one dpdk-testpmd with two virtio-user ports, --forward-mode=macswap --port-topology=loop, "
+                    + "each port's frames addressed to the other port, seeded with 'start tx_first " + Harness.LOOP_SEED_BURSTS
+                    + "'; rx = mean of bin/vswitch's --stats-json tx_pps (both ports) over the window, tx = its rx_pps");
         if (!guest) return Runner.execute("sweep", common, warmup(), window(), pts, n, extra, Results::tables, true, System.out, System.err);
         Runner.Setup setup = GuestHarness.setup(common, qemu != null ? qemu : "qemu-system-x86_64", guestCpus(), guestMemory(),
                 guestMemBackend != null ? guestMemBackend : io.vswitch.vm.VmSpec.Memory.auto);

@@ -18,8 +18,17 @@ final class Fixtures {
     }
 
     static PointResult pr(String reflector, Generator g, int queues, int size, double... rxMpps) {
+        return pr(new Config(Reflector.parse(reflector), g, queues), size, rxMpps);
+    }
+
+    static PointResult pr(Config c, int size, double... rxMpps) {
         List<Measurement> runs = new ArrayList<>();
         for (double r : rxMpps) runs.add(m(r * 1e6 * 1.01, r * 1e6));
-        return new PointResult(new Point(new Config(Reflector.parse(reflector), g, queues), size), runs);
+        return new PointResult(new Point(c, size), runs);
+    }
+
+    /** sweep --switch's points: {@code sw} true for the switch, false for the two-port reflector (vswitch io). */
+    static PointResult loop(boolean sw, int size, double... rxMpps) {
+        return pr(new Config(sw ? Reflector.SWITCH : Reflector.parse("vswitch-io"), Generator.TESTPMD_LOOP, 1), size, rxMpps);
     }
 }
