@@ -57,6 +57,19 @@ public final class Generator {
     private EthPort port;
     private final List<String> jsonRuns = new ArrayList<>();
 
+    /** One frame in this many is timed under {@code --latency-sample auto} at high rates. */
+    static final int AUTO_LATENCY_SAMPLE = 16;
+
+    /**
+     * The latency sampling of a run: as configured, or for auto (0) every frame up to 1 Mpps per
+     * queue (a paced latency measurement wants every sample) and one in {@link #AUTO_LATENCY_SAMPLE}
+     * above it, unpaced or in an NDR search (throughput runs: 10^5+ samples a second remain).
+     */
+    static int latencySample(int configured, double ppsPerQueue, boolean ndr) {
+        if (configured > 0) return configured;
+        return !ndr && ppsPerQueue <= 1e6 ? 1 : AUTO_LATENCY_SAMPLE;
+    }
+
     public Generator(Config cfg, PrintStream out) {
         this.cfg = cfg;
         this.out = out;
@@ -242,6 +255,7 @@ public final class Generator {
     private Report runSize(QueueMap plan, SizeMix mix) throws Exception {
         FlowTable flows = FlowTable.of(cfg.flows());
         long srcMac = macToLong(port.mac());
+        int sample = latencySample(cfg.latencySample(), cfg.rate().toPps(mix.averageSize()) / cfg.queues(), cfg.ndr());
         List<GenLoop> loops = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int l = 0; l < plan.lcores(); l++) {
@@ -250,7 +264,7 @@ public final class Generator {
             RxAccounting[] rx = new RxAccounting[qs.length];
             for (int k = 0; k < qs.length; k++) {
                 tx[k] = new TxStream(qs[k], mix, flows, srcMac, FrameTemplate.DEFAULT_DST_MAC);
-                rx[k] = new RxAccounting(qs[k], hz, RxAccounting.DEFAULT_WINDOW, cfg.latencySample());
+                rx[k] = new RxAccounting(qs[k], hz, RxAccounting.DEFAULT_WINDOW, sample);
             }
             GenLoop loop = new GenLoop(plan.cpu(l), port.id, pool.pool, hz, cfg.burst(), qs, tx, rx);
             loops.add(loop);
@@ -314,7 +328,7 @@ public final class Generator {
                 .info("rate", cfg.rate().isMax() && Double.isInfinite(pps) ? "max" : String.format(Locale.ROOT, "%.0fpps", pps))
                 .info("flows", Integer.toString(cfg.flows())).info("queues", Integer.toString(cfg.queues()))
                 .info("lcores", LcoreList.format(cfg.cpus())).info("burst", Integer.toString(cfg.burst()))
-                .info("vdev", cfg.vdev().spec()).info("latency_sample", "1/" + cfg.latencySample())
+                .info("vdev", cfg.vdev().spec()).info("latency_sample", "1/" + loops.get(0).rx(0).sampleEvery())
                 .info("tsc_hz", Long.toString(hz));
         if (cut) b.info("interrupted", "true");
         record Q(int q, long tx, long txb, RxAccounting rx) {}
