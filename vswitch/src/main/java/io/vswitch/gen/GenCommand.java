@@ -77,9 +77,11 @@ public final class GenCommand implements Callable<Integer> {
     @Mixin
     DpdkOptions dpdk = new DpdkOptions();
 
-    @Option(names = "--latency-sample", paramLabel = "K", defaultValue = "1",
-            description = "Record the latency of one frame in K (1: every frame). Default: ${DEFAULT-VALUE}")
-    int latencySample;
+    @Option(names = "--latency-sample", paramLabel = "K|auto", defaultValue = "auto",
+            description = "Record the latency of one frame in K (1: every frame). auto: every frame at rates up to "
+                    + "1 Mpps per queue, one in " + Generator.AUTO_LATENCY_SAMPLE + " above that, at --rate max and in --ndr "
+                    + "searches (timing every frame costs 5-10 % of the top rate). Default: ${DEFAULT-VALUE}")
+    String latencySample;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON (several sizes: {\"runs\": [...]})")
     Path json;
@@ -125,7 +127,7 @@ public final class GenCommand implements Callable<Integer> {
 
     Generator.Config config() {
         dpdk.validate();
-        if (latencySample < 1) throw new UserError(ExitCode.USAGE, "--latency-sample " + latencySample + ": must be >= 1");
+        int sample = parseLatencySample(latencySample);
         if (!(ndrTolerance >= 0 && ndrTolerance < 100) || !(pdrTolerance >= ndrTolerance && pdrTolerance < 100))
             throw new UserError(ExitCode.USAGE, "--ndr-tolerance/--pdr-tolerance: need 0 <= NDR <= PDR < 100 (percent)");
         if (!(ndrPrecision > 0 && ndrPrecision < 100))
@@ -176,8 +178,20 @@ public final class GenCommand implements Callable<Integer> {
         }
         return new Generator.Config(v, q, cpus, mixes, rate, flows, duration, warmup, dpdk.burst, dpdk.rxd, dpdk.txd,
                 dpdk.mbufs, dpdk.mbufCache, json, ndr, ndrTolerance / 100, pdrTolerance / 100, trial, ndrPrecision / 100,
-                latencySample, peerTimeout, drain, dpdk.filePrefix("vswitch-gen"), dpdk.noHuge, dpdk.memoryMb(),
+                sample, peerTimeout, drain, dpdk.filePrefix("vswitch-gen"), dpdk.noHuge, dpdk.memoryMb(),
                 dpdk.ealExtra());
+    }
+
+    /** {@code auto} is 0; otherwise K &ge; 1. */
+    static int parseLatencySample(String s) {
+        if (s.equals("auto")) return 0;
+        try {
+            int k = Integer.parseInt(s);
+            if (k >= 1) return k;
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new UserError(ExitCode.USAGE, "--latency-sample " + s + ": must be auto or a whole number >= 1");
     }
 
     public static void main(String[] args) {

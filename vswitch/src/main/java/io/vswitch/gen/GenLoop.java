@@ -68,6 +68,13 @@ public final class GenLoop implements Runnable {
     private long tscStart, tscEnd, allocStart, allocWindow;
     /** Bursts where alloc_bulk failed (pool empty): a sizing problem, reported. */
     private long allocFailures;
+    /**
+     * Who limits the rate, counted from MARK and copied at TX_OFF: TX bursts, those the ring did
+     * not take whole (the peer drains slower than this loop sends), RX polls, and those that
+     * returned a full burst (frames queue for this loop).
+     */
+    private long txBursts, txRingFull, rxPolls, rxFullBursts;
+    private final long[] windowBurstStats = new long[4];
 
     private volatile int command;
     private volatile int ack;
@@ -144,6 +151,12 @@ public final class GenLoop implements Runnable {
     public long windowTicks() { return tscEnd - tscStart; }
     /** Bytes this thread allocated from MARK to TX_OFF, or -1 if the JVM cannot tell. */
     public long allocatedInWindow() { return allocWindow; }
+    /** TX bursts in the last window, and those the TX ring did not take whole. */
+    public long windowTxBursts() { return windowBurstStats[0]; }
+    public long windowTxRingFull() { return windowBurstStats[1]; }
+    /** RX polls in the last window, and those that returned a full burst. */
+    public long windowRxPolls() { return windowBurstStats[2]; }
+    public long windowRxFullBursts() { return windowBurstStats[3]; }
     /** Bursts not sent because the pool was empty. */
     public long allocFailures() { return allocFailures; }
     /** Frames forgiven by the pacers because the loop fell behind (paced runs). */
@@ -306,6 +319,11 @@ public final class GenLoop implements Runnable {
                 txOn = false;
                 tscEnd = vsshim_h.vs_rdtsc();
                 snapshotTx(txPktsEnd, txBytesEnd);
+                long[] w = windowBurstStats;
+                w[0] = txBursts;
+                w[1] = txRingFull;
+                w[2] = rxPolls;
+                w[3] = rxFullBursts;
                 long a = THREADS.getCurrentThreadAllocatedBytes();
                 allocWindow = a < 0 || allocStart < 0 ? -1 : a - allocStart;
             }
@@ -344,7 +362,9 @@ public final class GenLoop implements Runnable {
             Mbufs.setLen(m, s.next(mem, Mbufs.data(m), tsc));
         }
         int sent = Short.toUnsignedInt(vsshim_h.vs_eth_tx_burst(port, q, txPkts, (short) n));
+        txBursts++;
         if (sent < n) {
+            txRingFull++;
             vsshim_h.vs_pktmbuf_free_bulk(txTails[sent], n - sent);
             s.unsend(n - sent);
         }
@@ -354,7 +374,9 @@ public final class GenLoop implements Runnable {
     private void rxBurst(int k, short q) {
         final MemorySegment rxPkts = this.rxPkts;
         int n = Short.toUnsignedInt(vsshim_h.vs_eth_rx_burst(port, q, rxPkts, (short) burst));
+        rxPolls++;
         if (n == 0) return;
+        if (n == burst) rxFullBursts++;
         final MemorySegment mem = Mbufs.ALL;
         RxAccounting a = rx[k];
         long now = vsshim_h.vs_rdtsc();
@@ -369,6 +391,7 @@ public final class GenLoop implements Runnable {
         for (int k = 0; k < queues.length; k++) rx[k].reset(tx[k].nextSeq());
         snapshotTx(txPktsStart, txBytesStart);
         snapshotTx(txPktsEnd, txBytesEnd);
+        txBursts = txRingFull = rxPolls = rxFullBursts = 0;
         allocStart = THREADS.getCurrentThreadAllocatedBytes();
         tscStart = tscEnd = vsshim_h.vs_rdtsc();
     }

@@ -137,6 +137,22 @@ class FrameTemplateTest {
     }
 
     @Test
+    void withOneFlowAWriteIsStillAFullyStampedFrame() {
+        for (int size : new int[] {64, 333, 1518}) {
+            FrameTemplate t = new FrameTemplate(size, 4, 5, 6, FlowTable.of(1));
+            byte[] a = new byte[t.dataLen()], b = new byte[t.dataLen()];
+            java.util.Arrays.fill(a, (byte) 0x5A);
+            t.write(MemorySegment.ofArray(a), 0, 0, 0x1122334455667788L, 0x0102030405060708L);
+            t.write(MemorySegment.ofArray(b), 0, 0, 1, 2);
+            t.stamp(MemorySegment.ofArray(b), 0, 0, 0x1122334455667788L, 0x0102030405060708L);
+            assertArrayEquals(b, a, size + " B");
+            assertEquals(0x1122334455667788L, u64(a, Frame.OFF_SEQ));
+            assertEquals(0x0102030405060708L, u64(a, Frame.OFF_TSC));
+            assertEquals(0, refChecksum(a, Frame.OFF_IP, 20), "IPv4 header checksum valid");
+        }
+    }
+
+    @Test
     void foreignAndDamagedFramesAreRejected() {
         FrameTemplate t = new FrameTemplate(64, 0, 1, 2, FlowTable.of(1));
         byte[] ok = new byte[60];

@@ -58,7 +58,8 @@ class GenCommandTest {
         assertOneLine(run("--vdev", v, "--duration", "0"), ExitCode.USAGE, "--duration: must be above zero");
         assertOneLine(run("--vdev", v, "--burst", "0"), ExitCode.USAGE, "--burst 0: must be 1..512");
         assertOneLine(run("--vdev", v, "-m", "512"), ExitCode.USAGE, "-m goes with --no-huge");
-        assertOneLine(run("--vdev", v, "--latency-sample", "0"), ExitCode.USAGE, "--latency-sample 0");
+        assertOneLine(run("--vdev", v, "--latency-sample", "0"), ExitCode.USAGE, "--latency-sample 0: must be auto or");
+        assertOneLine(run("--vdev", v, "--latency-sample", "often"), ExitCode.USAGE, "--latency-sample often: must be auto or");
         assertOneLine(run("--vdev", v, "--ndr-tolerance", "1", "--pdr-tolerance", "0.5"), ExitCode.USAGE, "need 0 <= NDR <= PDR");
         assertOneLine(run("--vdev", v + ",queues=1", "--queues", "2"), ExitCode.USAGE, "raise queues= in --vdev");
         assertOneLine(run("--vdev", "net_vhost0,iface=/tmp/x.sock"), ExitCode.USAGE, "attaches as a guest");
@@ -124,5 +125,18 @@ class GenCommandTest {
         Generator.Config list = config("--vdev", "net_virtio_user0,path=/tmp/s0", "--size", "64,imix,1518", "--rate", "1.5Mpps");
         assertEquals(List.of("64", "imix", "1518"), list.sizes().stream().map(SizeMix::name).toList());
         assertEquals(1.5e6, list.rate().toPps(64), 1e-6);
+    }
+
+    @Test
+    void latencySamplingIsEveryFrameAtPacedRatesAndOneInSixteenAtTheTop() {
+        assertEquals(0, GenCommand.parseLatencySample("auto"));
+        assertEquals(7, GenCommand.parseLatencySample("7"));
+        assertEquals(1, Generator.latencySample(0, 1e6, false), "1 Mpps per queue: every frame");
+        assertEquals(1, Generator.latencySample(0, 1000, false));
+        assertEquals(Generator.AUTO_LATENCY_SAMPLE, Generator.latencySample(0, 1.5e6, false));
+        assertEquals(Generator.AUTO_LATENCY_SAMPLE, Generator.latencySample(0, Double.POSITIVE_INFINITY, false), "--rate max");
+        assertEquals(Generator.AUTO_LATENCY_SAMPLE, Generator.latencySample(0, 1000, true), "an NDR search");
+        assertEquals(1, Generator.latencySample(1, Double.POSITIVE_INFINITY, true), "what the user asked for wins");
+        assertEquals(64, Generator.latencySample(64, 10, false));
     }
 }

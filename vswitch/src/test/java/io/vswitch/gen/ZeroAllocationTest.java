@@ -27,6 +27,10 @@ class ZeroAllocationTest {
     final MemorySegment everything = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
     final Arena arena = Arena.ofConfined();
     final long base = arena.allocate((long) RING * SLOT, 64).address();
+    /** A second stream received in order: RX's fast path (the common case in production). */
+    final TxStream txPre = new TxStream(1, SizeMix.IMIX, flows, 1, 2);
+    final RxAccounting rxPre = new RxAccounting(1, 2_000_000_000L, RxAccounting.DEFAULT_WINDOW, 1);
+    final long preBase = arena.allocate((long) RING * SLOT, 64).address();
     final int[] lens = new int[RING];
     long tsc, sink;
     byte[] kept;
@@ -45,6 +49,8 @@ class ZeroAllocationTest {
             for (int i = RING - 1; i >= 0; i--) rx.onFrame(mem, base + (long) i * SLOT, lens[i], now); // reversed: reorders
             rx.onFrame(mem, base, lens[0], now);                                                           // duplicate
             rx.onFrame(mem, base + 1, 10, now);                                                            // foreign runt
+            for (int i = 0; i < RING; i++) lens[i] = txPre.next(mem, preBase + (long) i * SLOT, tsc);
+            for (int i = 0; i < RING; i++) rxPre.onFrame(mem, preBase + (long) i * SLOT, lens[i], now);
             sink += burst;
         }
     }
@@ -67,6 +73,7 @@ class ZeroAllocationTest {
                 one, two, rx.received(), rx.reordered(), rx.duplicates(), rx.foreign());
         assertTrue(rx.reordered() > 0 && rx.duplicates() > 0 && rx.foreign() > 0, "every path ran");
         assertTrue(rx.latency().getTotalCount() > 3_000_000);
+        assertTrue(rxPre.received() > 3_000_000 && rxPre.foreign() == 0 && rxPre.reordered() == 0, "the in-order stream took the fast path");
         assertEquals(0, one, "bytes allocated for 10^6 frames");
         assertEquals(0, two, "bytes allocated for 2*10^6 frames");
     }
