@@ -102,6 +102,7 @@ public final class Harness implements Campaign.Starter {
         for (int i = 0; i < socks.size(); i++)
             vdevs.addAll(List.of("--vdev", "net_vhost" + i + ",iface=" + socks.get(i) + ",queues=" + queues + (iommu ? ",iommu-support=1" : "")));
         if (r.kind() == ReflectorKind.VSWITCH) {
+            c.addAll(pinned(s.reflectorCpu()));
             c.add(s.root().resolve("bin/vswitch").toString());
             c.addAll(vdevs);
             c.addAll(List.of("--lcores", Integer.toString(s.reflectorCpu()), "--mode", r.mode(), "--file-prefix", prefix, "--stats", "1",
@@ -122,15 +123,27 @@ public final class Harness implements Campaign.Starter {
     }
 
     /**
+     * Confines a Java program to its one CPU, as testpmd's {@code --lcores 0@C,1@C} confines
+     * testpmd: otherwise the JVM's own threads (JIT compilers, GC, the control thread and the EAL
+     * threads it starts) may run on the other side's CPU and take time from its poll loop, which
+     * testpmd never does to its peer.
+     */
+    static List<String> pinned(int cpu) {
+        return List.of("taskset", "-c", Integer.toString(cpu));
+    }
+
+    /**
      * The generator's command line. Sizes are frame sizes with FCS: testpmd's flowgen writes
      * {@code --txpkts - 4} bytes of data ("Adjust FCS"), as vswitch-gen does with {@code --size}.
      */
     static List<String> generatorCommand(Settings s, Generator g, int queues, int size, Path sock, String prefix, Path json) {
         String vdev = "net_virtio_user0,path=" + sock + ",queues=" + queues;
         if (g == Generator.VSWITCH_GEN) {
-            return List.of(s.root().resolve("bin/vswitch-gen").toString(), "--vdev", vdev, "--lcores", Integer.toString(s.generatorCpu()),
+            List<String> c = new ArrayList<>(pinned(s.generatorCpu()));
+            c.addAll(List.of(s.root().resolve("bin/vswitch-gen").toString(), "--vdev", vdev, "--lcores", Integer.toString(s.generatorCpu()),
                     "--size", Integer.toString(size), "--duration", Integer.toString(s.window()), "--warmup", Integer.toString(s.warmup()),
-                    "--file-prefix", prefix, "--json", json.toString());
+                    "--file-prefix", prefix, "--json", json.toString()));
+            return c;
         }
         return List.of("stdbuf", "-oL", s.testpmd(), "--lcores", "0@" + s.generatorCpu() + ",1@" + s.generatorCpu(), "--no-huge", "-m", "512",
                 "--file-prefix", prefix, "--no-pci", "--vdev", vdev, "--", "--forward-mode=flowgen", "--txpkts=" + size, "--rxq=" + queues,

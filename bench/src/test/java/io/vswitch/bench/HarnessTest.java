@@ -22,7 +22,7 @@ class HarnessTest {
     @Test
     void vswitchReflectorIsPinnedAndUnlinksHugepages() {
         List<String> c = Harness.reflectorCommand(S, Reflector.parse("vswitch-macswap"), 2, SOCK, "pfx", Path.of("/tmp/w/st.json"));
-        assertEquals(List.of("/repo/bin/vswitch", "--vdev", "net_vhost0,iface=/tmp/w/s1.sock,queues=2", "--lcores", "1", "--mode", "macswap",
+        assertEquals(List.of("taskset", "-c", "1", "/repo/bin/vswitch", "--vdev", "net_vhost0,iface=/tmp/w/s1.sock,queues=2", "--lcores", "1", "--mode", "macswap",
                 "--file-prefix", "pfx", "--stats", "1", "--stats-json", "/tmp/w/st.json", "--eal=--huge-unlink"), c);
     }
 
@@ -57,7 +57,7 @@ class HarnessTest {
     @Test
     void vswitchGenRunsForWarmupAndWindowAndWritesJson() {
         List<String> c = Harness.generatorCommand(S, Generator.VSWITCH_GEN, 1, 64, SOCK, "g", Path.of("/tmp/w/g.json"));
-        assertEquals(List.of("/repo/bin/vswitch-gen", "--vdev", "net_virtio_user0,path=/tmp/w/s1.sock,queues=1", "--lcores", "0", "--size",
+        assertEquals(List.of("taskset", "-c", "0", "/repo/bin/vswitch-gen", "--vdev", "net_virtio_user0,path=/tmp/w/s1.sock,queues=1", "--lcores", "0", "--size",
                 "64", "--duration", "5", "--warmup", "2", "--file-prefix", "g", "--json", "/tmp/w/g.json"), c);
     }
 

@@ -139,7 +139,7 @@ class SwitchSweepTest {
     @Test
     void theSwitchGetsTwoVhostPortsOnOneLcore() {
         List<String> c = Harness.reflectorCommand(S, Reflector.SWITCH, 1, SOCKS, "pfx", Path.of("/tmp/w/st.json"), false);
-        assertEquals(List.of("/repo/bin/vswitch", "--vdev", "net_vhost0,iface=/tmp/w/s1-0.sock,queues=1", "--vdev",
+        assertEquals(List.of("taskset", "-c", "1", "/repo/bin/vswitch", "--vdev", "net_vhost0,iface=/tmp/w/s1-0.sock,queues=1", "--vdev",
                 "net_vhost1,iface=/tmp/w/s1-1.sock,queues=1", "--lcores", "1", "--mode", "switch", "--file-prefix", "pfx", "--stats", "1",
                 "--stats-json", "/tmp/w/st.json", "--eal=--huge-unlink"), c);
         List<String> io = Harness.reflectorCommand(S, IO, 1, SOCKS, "pfx", Path.of("/tmp/w/st.json"), false);
