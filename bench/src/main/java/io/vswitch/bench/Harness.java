@@ -140,9 +140,10 @@ public final class Harness implements Campaign.Starter {
         String vdev = "net_virtio_user0,path=" + sock + ",queues=" + queues;
         if (g == Generator.VSWITCH_GEN) {
             List<String> c = new ArrayList<>(pinned(s.generatorCpu()));
+            // The same memory as flowgen below: 4 KiB memfd pages (--no-huge), not hugepages.
             c.addAll(List.of(s.root().resolve("bin/vswitch-gen").toString(), "--vdev", vdev, "--lcores", Integer.toString(s.generatorCpu()),
-                    "--size", Integer.toString(size), "--duration", Integer.toString(s.window()), "--warmup", Integer.toString(s.warmup()),
-                    "--file-prefix", prefix, "--json", json.toString()));
+                    "--no-huge", "-m", "512", "--size", Integer.toString(size), "--duration", Integer.toString(s.window()), "--warmup",
+                    Integer.toString(s.warmup()), "--file-prefix", prefix, "--json", json.toString()));
             return c;
         }
         return List.of("stdbuf", "-oL", s.testpmd(), "--lcores", "0@" + s.generatorCpu() + ",1@" + s.generatorCpu(), "--no-huge", "-m", "512",

@@ -57,7 +57,7 @@ class HarnessTest {
     @Test
     void vswitchGenRunsForWarmupAndWindowAndWritesJson() {
         List<String> c = Harness.generatorCommand(S, Generator.VSWITCH_GEN, 1, 64, SOCK, "g", Path.of("/tmp/w/g.json"));
-        assertEquals(List.of("taskset", "-c", "0", "/repo/bin/vswitch-gen", "--vdev", "net_virtio_user0,path=/tmp/w/s1.sock,queues=1", "--lcores", "0", "--size",
+        assertEquals(List.of("taskset", "-c", "0", "/repo/bin/vswitch-gen", "--vdev", "net_virtio_user0,path=/tmp/w/s1.sock,queues=1", "--lcores", "0", "--no-huge", "-m", "512", "--size",
                 "64", "--duration", "5", "--warmup", "2", "--file-prefix", "g", "--json", "/tmp/w/g.json"), c);
     }
 
