@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vswitch.Cli;
 import io.vswitch.ExitCode;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import io.vswitch.testutil.CliRun;
+import io.vswitch.testutil.CliRun.Result;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -20,18 +18,8 @@ import picocli.CommandLine;
  * own exit code, decided before EAL starts; and the EAL arguments a configuration produces.
  */
 class GenCommandTest {
-    record Result(int code, String err) {}
-
     static Result run(String... args) {
-        PrintStream old = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            int code = Cli.run(new GenCommand(), args);
-            return new Result(code, buf.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(old);
-        }
+        return CliRun.run(new GenCommand(), args);
     }
 
     static void assertOneLine(Result r, ExitCode code, String fragment) {

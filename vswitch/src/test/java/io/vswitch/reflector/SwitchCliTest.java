@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vswitch.Cli;
 import io.vswitch.ExitCode;
+import io.vswitch.testutil.CliRun;
 import io.vswitch.testutil.Dpdk;
 import io.vswitch.testutil.Proc;
 import java.io.ByteArrayOutputStream;
@@ -27,12 +28,12 @@ class SwitchCliTest {
         return c.config();
     }
 
-    static VswitchCliTest.Result run(String... args) {
+    static CliRun.Result run(String... args) {
         return VswitchCliTest.run(args);
     }
 
     static void assertError(ExitCode code, String message, String... args) {
-        VswitchCliTest.Result r = run(args);
+        CliRun.Result r = run(args);
         assertEquals(code.code, r.code(), r.err());
         assertTrue(r.err().startsWith("vswitch: "), r.err());
         assertTrue(r.err().contains(message), "expected '" + message + "' in: " + r.err());

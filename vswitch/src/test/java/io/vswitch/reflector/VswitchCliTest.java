@@ -3,12 +3,10 @@ package io.vswitch.reflector;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vswitch.Cli;
 import io.vswitch.ExitCode;
+import io.vswitch.testutil.CliRun;
+import io.vswitch.testutil.CliRun.Result;
 import io.vswitch.datapath.ReflectMode;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,18 +16,8 @@ import picocli.CommandLine;
 
 /** The reflector's command line and each user error's message and exit code, without DPDK. */
 class VswitchCliTest {
-    record Result(int code, String err) {}
-
     static Result run(String... args) {
-        PrintStream old = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            int code = Cli.run(new VswitchCommand(), args);
-            return new Result(code, buf.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(old);
-        }
+        return CliRun.run(new VswitchCommand(), args);
     }
 
     static Reflector.Config config(String... args) {
