@@ -1,5 +1,6 @@
 package io.vswitch.gen;
 
+import io.vswitch.dpdk.Mbufs;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -27,6 +28,8 @@ public final class TxStream {
     private final SizeMix mix;
     private final FlowTable flows;
     private final int stream;
+    /** The only template, with one size and one flow: {@link #fill}'s fast loop. */
+    private final FrameTemplate single;
     private int flow;
     private int cyc;
     private long seq;
@@ -46,6 +49,7 @@ public final class TxStream {
         int[] sizes = mix.sizes();
         this.templates = new FrameTemplate[sizes.length];
         for (int i = 0; i < sizes.length; i++) templates[i] = new FrameTemplate(sizes[i], stream, srcMac, dstMac, flows);
+        this.single = sizes.length == 1 && flows.size() == 1 ? templates[0] : null;
     }
 
     /**
@@ -54,12 +58,50 @@ public final class TxStream {
      * @return its data length, for the mbuf's {@code data_len} and {@code pkt_len}
      */
     public int next(MemorySegment mem, long off, long tsc) {
-        FrameTemplate t = templates[mix.sizeIndexAt(cyc)];
-        if (++cyc == mix.cycleLength()) cyc = 0;
+        FrameTemplate t = nextTemplate();
         t.write(mem, off, flow, seq++, tsc);
         flow = flows.next(flow);
         bytes += t.size();
         return t.dataLen();
+    }
+
+    /** The template of the next frame (the size cycle advances). */
+    private FrameTemplate nextTemplate() {
+        FrameTemplate t = templates[mix.sizeIndexAt(cyc)];
+        if (++cyc == mix.cycleLength()) cyc = 0;
+        return t;
+    }
+
+    /**
+     * Writes a whole TX burst: for each of the {@code n} mbufs whose addresses are at native
+     * address {@code pkts}, the next frame into its data room (at {@code buf_addr + data_off})
+     * and its length into {@code data_len} and {@code pkt_len}. Same frames as {@link #next} on
+     * each in turn. With one size and one flow (the default) the loop is a word copy and two
+     * stores per frame; otherwise the size cycle and the flows advance per frame.
+     */
+    public void fill(long pkts, int n, long tsc) {
+        final MemorySegment mem = Mbufs.ALL;
+        FrameTemplate t = single;
+        if (t != null) {
+            int len = t.dataLen();
+            long s = seq;
+            for (int i = 0; i < n; i++) {
+                long m = mem.get(Mbufs.U64, pkts + 8L * i);
+                t.writeNative(Mbufs.data(m), 0, s + i, tsc);
+                Mbufs.setLen(m, len);
+            }
+            seq = s + n;
+            bytes += (long) n * t.size();
+        } else {
+            for (int i = 0; i < n; i++) {
+                long m = mem.get(Mbufs.U64, pkts + 8L * i);
+                FrameTemplate f = nextTemplate();
+                f.writeNative(Mbufs.data(m), flow, seq++, tsc);
+                flow = flows.next(flow);
+                bytes += f.size();
+                Mbufs.setLen(m, f.dataLen());
+            }
+        }
     }
 
     /** Takes back the last {@code n} frames from {@link #next} (not transmitted and dropped). */
