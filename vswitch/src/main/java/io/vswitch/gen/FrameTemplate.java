@@ -1,6 +1,5 @@
 package io.vswitch.gen;
 
-import io.vswitch.dpdk.Mbufs;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -34,8 +33,6 @@ public final class FrameTemplate {
     private final FlowTable flows;
     /** The frame, in native memory: copying native to native is a few percent faster per frame than from a heap array. */
     private final MemorySegment bytes;
-    /** Its address, for {@link #writeNative}. */
-    private final long address;
     /**
      * One flow: the template already holds its addresses, ports and checksum, so {@link #write}
      * stores only the sequence number and timestamp after the copy (measured +5-13 % frames/s at
@@ -62,7 +59,6 @@ public final class FrameTemplate {
         this.flows = flows;
         this.oneFlow = flows.size() == 1;
         this.bytes = Arena.ofAuto().allocate(dataLen, 64);
-        this.address = bytes.address();
         MemorySegment b = bytes;
         for (int i = Frame.MIN_DATA_LEN; i < dataLen; i++) b.set(Frame.U8, i, (byte) i);
         b.set(Frame.BE16, Frame.OFF_DST_MAC, (short) (dstMac >>> 32));
@@ -123,43 +119,6 @@ public final class FrameTemplate {
             stamp(mem, off, flow, seq, tsc);
         }
     }
-
-    /**
-     * {@link #write} into native memory at address {@code dst}, for the TX loop: memory is reached
-     * through the constant {@link Mbufs#ALL} (no bounds, liveness or type checks once compiled),
-     * and frames of up to {@value #WORD_COPY_MAX} bytes are copied with 8-byte loads and stores.
-     * {@code MemorySegment.copy} into {@code ALL} always takes the out-of-line copy stub: ALL
-     * overlaps every segment, which rules out the small-copy fast path.
-     */
-    public void writeNative(long dst, int flow, long seq, long tsc) {
-        final MemorySegment all = Mbufs.ALL;
-        final long src = address;
-        final int len = dataLen;
-        if (len <= WORD_COPY_MAX) {
-            int k = 0;
-            for (; k <= len - 8; k += 8) all.set(Mbufs.U64, dst + k, all.get(Mbufs.U64, src + k));
-            if ((len & 4) != 0) {
-                all.set(Mbufs.U32, dst + k, all.get(Mbufs.U32, src + k));
-                k += 4;
-            }
-            if ((len & 2) != 0) {
-                all.set(Mbufs.U16, dst + k, all.get(Mbufs.U16, src + k));
-                k += 2;
-            }
-            if ((len & 1) != 0) all.set(Frame.U8, dst + k, all.get(Frame.U8, src + k));
-        } else {
-            MemorySegment.copy(bytes, 0, all, dst, len);
-        }
-        if (oneFlow) {
-            all.set(Frame.BE64, dst + Frame.OFF_SEQ, seq);
-            all.set(Frame.BE64, dst + Frame.OFF_TSC, tsc);
-        } else {
-            stamp(all, dst, flow, seq, tsc);
-        }
-    }
-
-    /** Largest frame {@link #writeNative} copies word by word (bytes of data). */
-    static final int WORD_COPY_MAX = 128;
 
     /**
      * Writes only the per-packet fields (addresses, ports, IPv4 checksum, sequence, timestamp)
