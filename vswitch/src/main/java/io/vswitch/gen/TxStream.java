@@ -78,11 +78,18 @@ public final class TxStream {
         final MemorySegment mem = Mbufs.ALL;
         FrameTemplate t = single;
         if (t != null) {
+            // FrameTemplate.write's one-flow case, written out here: a call could meet a
+            // write() already compiled on its own (segment as a parameter, all checks in)
+            // and too big to inline, depending on which compile finished first.
+            final MemorySegment template = t.bytes();
             int len = t.dataLen();
             long s = seq;
             for (int i = 0; i < n; i++) {
                 long m = mem.get(Mbufs.U64, pkts + 8L * i);
-                t.write(mem, Mbufs.data(m), 0, s + i, tsc);
+                long d = Mbufs.data(m);
+                MemorySegment.copy(template, 0, mem, d, len);
+                mem.set(Frame.BE64, d + Frame.OFF_SEQ, s + i);
+                mem.set(Frame.BE64, d + Frame.OFF_TSC, tsc);
                 Mbufs.setLen(m, len);
             }
             seq = s + n;
