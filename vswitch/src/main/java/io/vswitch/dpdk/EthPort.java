@@ -6,6 +6,7 @@ import io.vswitch.ExitCode;
 import io.vswitch.UserError;
 import io.vswitch.bindings.generated.rte_eth_conf;
 import io.vswitch.bindings.generated.rte_eth_dev_info;
+import io.vswitch.bindings.generated.rte_eth_txconf;
 import io.vswitch.bindings.generated.rte_eth_link;
 import io.vswitch.bindings.generated.rte_eth_rss_conf;
 import io.vswitch.bindings.generated.rte_eth_rxmode;
@@ -120,6 +121,25 @@ public final class EthPort {
         if (rc != 0) {
             throw new UserError(ExitCode.PORT, name + ": tx queue " + q + " setup (" + nbDesc + " descriptors) failed: "
                     + Eal.strerror(rc));
+        }
+    }
+
+    /**
+     * {@link #setupTxQueue(int, int)} with the device's default TX configuration but
+     * {@code tx_free_thresh = freeThresh}: the driver frees sent mbufs once fewer than that many
+     * descriptors are free (virtio: once more than {@code nbDesc - freeThresh} are in use).
+     */
+    public void setupTxQueue(int q, int nbDesc, int freeThresh) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment di = a.allocate(rte_eth_dev_info.$LAYOUT);
+            check(rte_eth_dev_info_get((short) id, di), "rte_eth_dev_info_get");
+            MemorySegment conf = rte_eth_dev_info.default_txconf(di);
+            rte_eth_txconf.tx_free_thresh(conf, (short) freeThresh);
+            int rc = rte_eth_tx_queue_setup((short) id, (short) q, (short) nbDesc, info.socket, conf);
+            if (rc != 0) {
+                throw new UserError(ExitCode.PORT, name + ": tx queue " + q + " setup (" + nbDesc + " descriptors, tx_free_thresh "
+                        + freeThresh + ") failed: " + Eal.strerror(rc));
+            }
         }
     }
 

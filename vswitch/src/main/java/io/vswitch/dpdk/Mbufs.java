@@ -23,9 +23,13 @@ public final class Mbufs {
     /** Everything: packet data and mbuf headers are addressed absolutely within it. */
     public static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
-    public static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG;
-    public static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT;
-    public static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT;
+    /*
+     * Native order, declared unaligned: mbuf fields are naturally aligned anyway, and an aligned
+     * layout makes every access test the address's low bits first.
+     */
+    public static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
+    public static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+    public static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
 
     public static final long BUF_ADDR = rte_mbuf.buf_addr$OFFSET;
     public static final long DATA_OFF = rte_mbuf.data_off$OFFSET;

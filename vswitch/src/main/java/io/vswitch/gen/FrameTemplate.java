@@ -81,6 +81,11 @@ public final class FrameTemplate {
         stamp(b, 0, 0, 0, 0);
     }
 
+    /** The template frame ({@link #dataLen()} bytes, native): read-only by convention. */
+    MemorySegment bytes() {
+        return bytes;
+    }
+
     /** Frame size including FCS. */
     public int size() {
         return size;

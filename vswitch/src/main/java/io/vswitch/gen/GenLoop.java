@@ -12,9 +12,9 @@ import java.lang.foreign.ValueLayout;
  *
  * <pre>
  *  per owned queue, per iteration:
- *    TX  n = pacer.due(rdtsc, burst) ─► alloc_bulk(n) ─► TxStream.next per mbuf (one TSC per burst)
+ *    TX  n = pacer.due(rdtsc, burst) ─► alloc_bulk(n) ─► TxStream.fill (one TSC per burst)
  *        ─► tx_burst ─► free_bulk the unsent tail and TxStream.unsend it
- *    RX  rx_burst ─► RxAccounting.onFrame per frame (one TSC per burst) ─► free_bulk
+ *    RX  rx_burst ─► RxAccounting.onBurst (one TSC per burst) ─► free_bulk
  * </pre>
  * Every mbuf allocated or received in an iteration is sent or freed in that iteration.
  *
@@ -62,6 +62,8 @@ public final class GenLoop implements Runnable {
     private final MemorySegment txPkts;
     private final MemorySegment[] txTails;
     private final MemorySegment rxPkts;
+    /** The burst arrays' addresses, as {@link TxStream#fill} and {@link RxAccounting#onBurst} take them. */
+    private final long txPktsAddress, rxPktsAddress;
 
     // Window snapshots, per queue (written by the loop, read by control after an ack).
     private final long[] txPktsStart, txBytesStart, txPktsEnd, txBytesEnd;
@@ -105,6 +107,8 @@ public final class GenLoop implements Runnable {
         for (int i = 0; i < pacers.length; i++) pacers[i] = RatePacer.unlimited();
         this.txPkts = Arena.global().allocate(ValueLayout.ADDRESS, burst);
         this.rxPkts = Arena.global().allocate(ValueLayout.ADDRESS, burst);
+        this.txPktsAddress = txPkts.address();
+        this.rxPktsAddress = rxPkts.address();
         this.txTails = new MemorySegment[burst + 1];
         for (int i = 0; i <= burst; i++) txTails[i] = txPkts.asSlice((long) i * 8);
         int n = queues.length;
@@ -230,12 +234,21 @@ public final class GenLoop implements Runnable {
             s.unsend(400);
             late.onFrame(mem, base + 2L * slot, lens[2], tsc);     // more than the window behind: late
         }
-        // The per-packet path, hot, on fake mbufs: HotSpot's C2 compile request for a method
-        // resolves all string constants of its class on the requesting thread (about 4 KB for
-        // HdrHistogram), so those requests must come from here, not from the first window.
+        // The per-packet path, hot, on fake mbufs, through the same burst methods the loop calls
+        // (so C2 compiles them with their per-frame work inlined, as in the loop): HotSpot's C2
+        // compile request for a method resolves all string constants of its class on the
+        // requesting thread (about 4 KB for HdrHistogram), so those requests must come from here,
+        // not from the first window.
         long fake = base + 3L * slot;                    // a fake rte_mbuf whose data is slot 0
         mem.set(Mbufs.U64, fake + Mbufs.BUF_ADDR, base - 128);
         mem.set(Mbufs.U16, fake + Mbufs.DATA_OFF, (short) 128);
+        long fakeForeign = fake + 256;                   // one whose data is zeros: not our frame
+        mem.set(Mbufs.U64, fakeForeign + Mbufs.BUF_ADDR, fake + 1024 - 128);
+        mem.set(Mbufs.U16, fakeForeign + Mbufs.DATA_OFF, (short) 128);
+        Mbufs.setLen(fakeForeign, Frame.MIN_DATA_LEN);
+        long fakeBurst = fake + 192;                     // burst arrays: {fake}, and {fakeForeign}
+        mem.set(Mbufs.U64, fakeBurst, fake);
+        mem.set(Mbufs.U64, fakeBurst + 8, fakeForeign);
         RatePacer hot = new RatePacer(tscHz / 4.0, tscHz, 0, 64);
         for (int k = 0; k < queues.length; k++) {
             TxStream s = tx[k];
@@ -245,9 +258,10 @@ public final class GenLoop implements Runnable {
                 long tsc = vsshim_h.vs_rdtsc();
                 int n = hot.due(tsc, 1);
                 hot.sent(n);
-                Mbufs.setLen(fake, s.next(mem, Mbufs.data(fake), tsc));
-                probe.onFrame(mem, Mbufs.data(fake), Mbufs.dataLen(fake), tsc + 100);
+                s.fill(fakeBurst, 1, tsc);
+                probe.onBurst(fakeBurst, 1, tsc + 100);
                 if ((i & 63) == 0) {
+                    probe.onBurst(fakeBurst + 8, 1, tsc);   // the fast path's way out
                     vsshim_h.vs_pktmbuf_alloc_bulk(pool, txPkts, 0);
                     vsshim_h.vs_eth_tx_burst(port, queues[k], txPkts, (short) 0);
                     vsshim_h.vs_eth_rx_burst(port, queues[k], rxPkts, (short) 0);
@@ -354,13 +368,8 @@ public final class GenLoop implements Runnable {
             allocFailures++;
             return;
         }
-        final MemorySegment mem = Mbufs.ALL;
         TxStream s = tx[k];
-        long tsc = vsshim_h.vs_rdtsc();
-        for (int i = 0; i < n; i++) {
-            long m = txPkts.getAtIndex(ValueLayout.JAVA_LONG, i);
-            Mbufs.setLen(m, s.next(mem, Mbufs.data(m), tsc));
-        }
+        s.fill(txPktsAddress, n, vsshim_h.vs_rdtsc());
         int sent = Short.toUnsignedInt(vsshim_h.vs_eth_tx_burst(port, q, txPkts, (short) n));
         txBursts++;
         if (sent < n) {
@@ -377,13 +386,7 @@ public final class GenLoop implements Runnable {
         rxPolls++;
         if (n == 0) return;
         if (n == burst) rxFullBursts++;
-        final MemorySegment mem = Mbufs.ALL;
-        RxAccounting a = rx[k];
-        long now = vsshim_h.vs_rdtsc();
-        for (int i = 0; i < n; i++) {
-            long m = rxPkts.getAtIndex(ValueLayout.JAVA_LONG, i);
-            a.onFrame(mem, Mbufs.data(m), Mbufs.dataLen(m), now);
-        }
+        rx[k].onBurst(rxPktsAddress, n, vsshim_h.vs_rdtsc());
         vsshim_h.vs_pktmbuf_free_bulk(rxPkts, n);
     }
 

@@ -1,5 +1,6 @@
 package io.vswitch.gen;
 
+import io.vswitch.dpdk.Mbufs;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -111,37 +112,73 @@ public final class RxAccounting {
     }
 
     /**
-     * Accounts one received frame of {@code dataLen} bytes at {@code mem[off..]}, received at
-     * TSC {@code nowTsc} (one read per burst is fine).
+     * Accounts a received burst: the {@code n} single-segment mbufs whose addresses are at native
+     * address {@code pkts}, received at TSC {@code nowTsc}. Same books as {@link #onFrame} on
+     * each frame in turn.
+     *
+     * <p>This is the RX loop's per-packet path, so it is written for the JIT: the common case
+     * (our frame, this stream, the next sequence number) is decided with four loads and masked
+     * compares, its state lives in locals for the whole burst, and memory is reached through the
+     * constant {@link Mbufs#ALL}, which lets C2 drop every bounds, liveness and type check. Any
+     * other frame goes to {@link #onFrame}. Measured at 64 B against testpmd io, within one
+     * process start: 11-17 % more frames per second than calling a per-frame method with the
+     * segment as a parameter (see bench/README.md).
      */
-    public void onFrame(MemorySegment mem, long off, int dataLen, long nowTsc) {
-        // The common case, decided with four loads: our frame, this stream, the next sequence
-        // number. Anything else (and a short or foreign frame) takes the general path.
-        if (dataLen >= Frame.MIN_DATA_LEN) {
-            long w12 = mem.get(LE64, off + Frame.OFF_ETHERTYPE);   // ethertype, version/IHL, TOS, total length, id
-            long w20 = mem.get(LE64, off + 20);                    // flags/fragment, TTL, protocol, checksum, src (2 B)
-            long w36 = mem.get(LE64, off + Frame.OFF_UDP_DPORT);   // dst port, UDP length, UDP checksum, magic
-            long seq = Frame.seq(mem, off);
-            int ipLen = (int) ((w12 >>> 24) & 0xFF00 | (w12 >>> 40) & 0xFF);
-            if ((w12 & W12_MASK) == w12Expect && (w20 & W20_MASK) == W20_EXPECT && (w36 & W36_MASK) == W36_EXPECT
-                    && seq == high && ipLen + Frame.OFF_IP <= dataLen && ipLen >= Frame.OFF_SEQ + 16 - Frame.OFF_IP) {
-                frames++;
-                high = seq + 1;
-                bits[(int) ((seq & mask) >>> 6)] |= 1L << seq;
-                received++;
-                bytes += dataLen + Frame.FCS_LEN;
-                if (--sampleCountdown == 0) {
-                    sampleCountdown = sampleEvery;
-                    recordLatencyTicks(nowTsc - Frame.txTsc(mem, off));
+    public void onBurst(long pkts, int n, long nowTsc) {
+        final MemorySegment mem = Mbufs.ALL;
+        final long[] bits = this.bits;
+        final long mask = this.mask;
+        final long expect = w12Expect;
+        long h = high;
+        int countdown = sampleCountdown;
+        long ok = 0, okBytes = 0;
+        for (int i = 0; i < n; i++) {
+            long m = mem.get(Mbufs.U64, pkts + 8L * i);
+            long off = Mbufs.data(m);
+            int dataLen = Mbufs.dataLen(m);
+            if (dataLen >= Frame.MIN_DATA_LEN) {
+                long w12 = mem.get(LE64, off + Frame.OFF_ETHERTYPE);   // ethertype, version/IHL, TOS, total length, id
+                long w20 = mem.get(LE64, off + 20);                    // flags/fragment, TTL, protocol, checksum, src (2 B)
+                long w36 = mem.get(LE64, off + Frame.OFF_UDP_DPORT);   // dst port, UDP length, UDP checksum, magic
+                long seq = Frame.seq(mem, off);
+                int ipLen = (int) ((w12 >>> 24) & 0xFF00 | (w12 >>> 40) & 0xFF);
+                if ((w12 & W12_MASK) == expect && (w20 & W20_MASK) == W20_EXPECT && (w36 & W36_MASK) == W36_EXPECT
+                        && seq == h && ipLen + Frame.OFF_IP <= dataLen && ipLen >= Frame.OFF_SEQ + 16 - Frame.OFF_IP) {
+                    h = seq + 1;
+                    bits[(int) ((seq & mask) >>> 6)] |= 1L << seq;
+                    ok++;
+                    okBytes += dataLen + Frame.FCS_LEN;
+                    if (--countdown == 0) {
+                        countdown = sampleEvery;
+                        recordLatencyTicks(nowTsc - Frame.txTsc(mem, off));
+                    }
+                    continue;
                 }
-                return;
             }
+            // Anything else: hand the state back, take the general path, pick the state up again.
+            high = h;
+            sampleCountdown = countdown;
+            frames += ok;
+            received += ok;
+            bytes += okBytes;
+            ok = okBytes = 0;
+            onFrame(mem, off, dataLen, nowTsc);
+            h = high;
+            countdown = sampleCountdown;
         }
-        onAnyFrame(mem, off, dataLen, nowTsc);
+        high = h;
+        sampleCountdown = countdown;
+        frames += ok;
+        received += ok;
+        bytes += okBytes;
     }
 
-    /** {@link #onFrame}'s general path: every case, in full (package-private for tests). */
-    void onAnyFrame(MemorySegment mem, long off, int dataLen, long nowTsc) {
+    /**
+     * Accounts one received frame of {@code dataLen} bytes at {@code mem[off..]}, received at
+     * TSC {@code nowTsc} (one read per burst is fine): every case, in full. The RX loop uses
+     * {@link #onBurst}, whose fast path must keep the same books (RxAccountingTest checks it).
+     */
+    public void onFrame(MemorySegment mem, long off, int dataLen, long nowTsc) {
         frames++;
         int s = Frame.parse(mem, off, dataLen);
         if (s == Frame.NOT_OURS) {

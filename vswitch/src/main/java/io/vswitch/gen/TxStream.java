@@ -1,5 +1,6 @@
 package io.vswitch.gen;
 
+import io.vswitch.dpdk.Mbufs;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -27,6 +28,8 @@ public final class TxStream {
     private final SizeMix mix;
     private final FlowTable flows;
     private final int stream;
+    /** The only template, with one size and one flow: {@link #fill}'s fast loop. */
+    private final FrameTemplate single;
     private int flow;
     private int cyc;
     private long seq;
@@ -46,6 +49,7 @@ public final class TxStream {
         int[] sizes = mix.sizes();
         this.templates = new FrameTemplate[sizes.length];
         for (int i = 0; i < sizes.length; i++) templates[i] = new FrameTemplate(sizes[i], stream, srcMac, dstMac, flows);
+        this.single = sizes.length == 1 && flows.size() == 1 ? templates[0] : null;
     }
 
     /**
@@ -60,6 +64,42 @@ public final class TxStream {
         flow = flows.next(flow);
         bytes += t.size();
         return t.dataLen();
+    }
+
+    /**
+     * Writes a whole TX burst: for each of the {@code n} mbufs whose addresses are at native
+     * address {@code pkts}, the next frame into its data room (at {@code buf_addr + data_off})
+     * and its length into {@code data_len} and {@code pkt_len}. Same frames as {@link #next} on
+     * each in turn, but through the constant {@link Mbufs#ALL}, so that once compiled no access
+     * re-checks the segment's type, bounds or liveness, and the template copy is inlined. With
+     * one size and one flow (the default) the loop is the copy and two stores per frame.
+     */
+    public void fill(long pkts, int n, long tsc) {
+        final MemorySegment mem = Mbufs.ALL;
+        FrameTemplate t = single;
+        if (t != null) {
+            // FrameTemplate.write's one-flow case, written out here: a call could meet a
+            // write() already compiled on its own (segment as a parameter, all checks in)
+            // and too big to inline, depending on which compile finished first.
+            final MemorySegment template = t.bytes();
+            int len = t.dataLen();
+            long s = seq;
+            for (int i = 0; i < n; i++) {
+                long m = mem.get(Mbufs.U64, pkts + 8L * i);
+                long d = Mbufs.data(m);
+                MemorySegment.copy(template, 0, mem, d, len);
+                mem.set(Frame.BE64, d + Frame.OFF_SEQ, s + i);
+                mem.set(Frame.BE64, d + Frame.OFF_TSC, tsc);
+                Mbufs.setLen(m, len);
+            }
+            seq = s + n;
+            bytes += (long) n * t.size();
+        } else {
+            for (int i = 0; i < n; i++) {
+                long m = mem.get(Mbufs.U64, pkts + 8L * i);
+                Mbufs.setLen(m, next(mem, Mbufs.data(m), tsc));
+            }
+        }
     }
 
     /** Takes back the last {@code n} frames from {@link #next} (not transmitted and dropped). */

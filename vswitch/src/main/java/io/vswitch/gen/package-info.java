@@ -20,13 +20,14 @@
  * TxStream tx = new TxStream(q, mix, flows, srcMac, dstMac);
  * RatePacer pacer = rate.isMax() ? RatePacer.unlimited()
  *         : new RatePacer(rate.toPps(mix.averageSize()) / queues, hz, rdtsc(), 4 * burst);
- * loop: n = pacer.due(rdtsc(), burst); alloc n mbufs; tsc = rdtsc();
- *       for each: len = tx.next(mem, dataAddr, tsc); data_len = pkt_len = len;
+ * loop: n = pacer.due(rdtsc(), burst); alloc n mbufs into pkts;
+ *       tx.fill(pkts, n, rdtsc());                 // frames, data_len and pkt_len
+ *       // (frame by frame, into any segment: len = tx.next(mem, off, tsc))
  *       sent = tx_burst(...); free the rest and tx.unsend(n - sent); pacer.sent(sent);
  * // per queue q, on its RX lcore:
  * RxAccounting rx = new RxAccounting(q, hz);       // or (q, hz, window, sampleEvery)
  * loop: n = rx_burst(...); now = rdtsc();
- *       for each: rx.onFrame(mem, dataAddr, data_len, now); free the mbufs
+ *       rx.onBurst(pkts, n, now); free the mbufs   // (frame by frame: rx.onFrame(mem, off, len, now))
  * // end of warm-up (TX keeps running): rx.reset(tx.nextSeq()) and remember tx.packets()/bytes()
  * // end: stop TX, let RX drain (~100 ms), stop RX; then
  * Report r = Report.builder(seconds).info("frame_size", mix.name())

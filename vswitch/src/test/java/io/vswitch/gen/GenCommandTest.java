@@ -127,4 +127,15 @@ class GenCommandTest {
         assertEquals(1, Generator.latencySample(1, Double.POSITIVE_INFINITY, true), "what the user asked for wins");
         assertEquals(64, Generator.latencySample(64, 10, false));
     }
+
+    /** virtio gets a tx_free_thresh that leaves at most two bursts of sent mbufs on the ring; other drivers keep their default. */
+    @Test
+    void eagerTxFreeThresholdKeepsTwoBurstsOnVirtioOnly() {
+        assertEquals(1024 - 64, Generator.eagerTxFreeThreshold("net_virtio_user", 1024, 32));
+        assertEquals(256 - 64, Generator.eagerTxFreeThreshold("net_virtio_user", 256, 32));
+        assertEquals(1024 - 32, Generator.eagerTxFreeThreshold("net_virtio_user", 1024, 1), "at least 32 kept (virtio needs thresh < ring - 3)");
+        assertEquals(0, Generator.eagerTxFreeThreshold("net_virtio_user", 64, 32), "a ring too small to bother: the default");
+        assertEquals(0, Generator.eagerTxFreeThreshold("net_virtio_user", 1024, 512));
+        assertEquals(0, Generator.eagerTxFreeThreshold("net_tap", 1024, 32));
+    }
 }

@@ -2,6 +2,7 @@ package io.vswitch.gen;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.vswitch.testutil.FakeMbufs;
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
 
@@ -194,37 +195,48 @@ class RxAccountingTest {
         assertThrows(IllegalArgumentException.class, () -> new RxAccounting(0, HZ, 64, 0));
     }
 
-    /** onFrame's fast path (our next frame, one compare per header word) must reject exactly what Frame.parse rejects. */
+    /** onBurst's fast path (our next frame, one compare per header word) must reject exactly what Frame.parse rejects. */
     @Test
     void theFastPathRejectsEveryDamagedFrameTheFullParseRejects() {
         int[][] damage = {{12, 0x86}, {13, 0x06}, {14, 0x46}, {14, 0x55}, {23, 6}, {42, 0x00}, {43, 0x48}, {16, 0x7F}, {17, 40},
                 {18, 0x01}, {19, 0x01}};
-        for (int[] d : damage) {
-            RxAccounting a = new RxAccounting(0, HZ);
-            q0.write(mem, 0, 0, 0, 1000);
-            buf[d[0]] = (byte) d[1];
-            boolean ours = Frame.parse(mem, 0, 60) == 0;
-            a.onFrame(mem, 0, 60, 3000);
-            if (d[0] == 18 || d[0] == 19) {
-                assertEquals(1, a.otherStream(), "byte " + d[0] + ": another stream's id");
-                assertEquals(0, a.nextExpectedSeq(), "not sequence-checked");
-            } else {
-                assertFalse(ours, "byte " + d[0]);
-                assertEquals(1, a.foreign(), "byte " + d[0]);
-                assertEquals(0, a.received(), "byte " + d[0]);
+        try (FakeMbufs m = new FakeMbufs(1)) {
+            MemorySegment d = m.dataSegment(0, 60);
+            for (int[] dmg : damage) {
+                RxAccounting a = new RxAccounting(0, HZ);
+                q0.write(d, 0, 0, 0, 1000);
+                d.set(java.lang.foreign.ValueLayout.JAVA_BYTE, dmg[0], (byte) dmg[1]);
+                m.setLen(0, 60);
+                boolean ours = Frame.parse(d, 0, 60) == 0;
+                a.onBurst(m.burst(), 1, 3000);
+                if (dmg[0] == 18 || dmg[0] == 19) {
+                    assertEquals(1, a.otherStream(), "byte " + dmg[0] + ": another stream's id");
+                    assertEquals(0, a.nextExpectedSeq(), "not sequence-checked");
+                } else {
+                    assertFalse(ours, "byte " + dmg[0]);
+                    assertEquals(1, a.foreign(), "byte " + dmg[0]);
+                    assertEquals(0, a.received(), "byte " + dmg[0]);
+                }
             }
+            RxAccounting a = new RxAccounting(0, HZ);
+            q0.write(d, 0, 0, 0, 1000);
+            m.setLen(0, 59);
+            a.onBurst(m.burst(), 1, 3000);
+            assertEquals(1, a.foreign(), "shorter than a frame of ours");
+            q0.write(d, 0, 0, 0, 1000);
+            m.setLen(0, 60);
+            d.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 15, (byte) 0xB8); // TOS (DSCP EF) is not checked: a peer may remark it
+            a.onBurst(m.burst(), 1, 3000);
+            assertEquals(1, a.received());
+            assertEquals(1, a.nextExpectedSeq());
         }
-        RxAccounting a = new RxAccounting(0, HZ);
-        q0.write(mem, 0, 0, 0, 1000);
-        a.onFrame(mem, 0, 59, 3000);
-        assertEquals(1, a.foreign(), "shorter than a frame of ours");
-        q0.write(mem, 0, 0, 0, 1000);
-        buf[15] = (byte) 0xB8; // TOS (DSCP EF) is not checked: a peer may remark it
-        a.onFrame(mem, 0, 60, 3000);
-        assertEquals(1, a.received());
     }
 
-    /** Differential: random traffic through onFrame (fast path + general) and through the general path alone gives the same books. */
+    /**
+     * Differential: random traffic in random bursts through onBurst (fast path, falling back to
+     * the general path mid-burst) and frame by frame through onFrame (the general path) gives
+     * the same books.
+     */
     @Test
     void theFastPathKeepsTheSameBooksAsTheGeneralPath() {
         java.util.Random r = new java.util.Random(42);
@@ -232,19 +244,26 @@ class RxAccountingTest {
         fast.reset(50);
         slow.reset(50);
         long seq = 0;
-        for (int i = 0; i < 200_000; i++) {
-            int what = r.nextInt(100);
-            long s;
-            FrameTemplate t = q0;
-            int len = 60;
-            if (what < 80) s = seq++;                           // in order (the fast path)
-            else if (what < 85) s = seq += 1 + r.nextInt(300);  // a gap, sometimes beyond the window
-            else if (what < 92) s = Math.max(0, seq - 1 - r.nextInt(400)); // reordered, duplicate, late or stale
-            else if (what < 96) { s = seq; t = q1; }            // another stream
-            else { s = seq; len = 59; }                         // a runt: foreign
-            t.write(mem, 0, 0, s, 1000 + i);
-            fast.onFrame(mem, 0, len, 5000 + 2L * i);
-            slow.onAnyFrame(mem, 0, len, 5000 + 2L * i);
+        try (FakeMbufs m = new FakeMbufs(32)) {
+            for (int b = 0; b < 12_000; b++) {
+                int n = 1 + r.nextInt(32);
+                long now = 5000 + 64L * b;
+                for (int i = 0; i < n; i++) {
+                    int what = r.nextInt(100);
+                    long s;
+                    FrameTemplate t = q0;
+                    int len = 60;
+                    if (what < 80) s = seq++;                           // in order (the fast path)
+                    else if (what < 85) s = seq += 1 + r.nextInt(300);  // a gap, sometimes beyond the window
+                    else if (what < 92) s = Math.max(0, seq - 1 - r.nextInt(400)); // reordered, duplicate, late or stale
+                    else if (what < 96) { s = seq; t = q1; }            // another stream
+                    else { s = seq; len = 59; }                         // a runt: foreign
+                    t.write(m.dataSegment(i, 60), 0, 0, s, 1000 + 64L * b + i);
+                    m.setLen(i, len);
+                    slow.onFrame(m.dataSegment(i, 60), 0, len, now);
+                }
+                fast.onBurst(m.burst(), n, now);
+            }
         }
         assertTrue(fast.received() > 150_000 && fast.duplicates() > 0 && fast.late() > 0 && fast.stale() > 0);
         assertEquals(slow.frames(), fast.frames());

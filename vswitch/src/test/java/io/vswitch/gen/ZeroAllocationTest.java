@@ -2,8 +2,8 @@ package io.vswitch.gen;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import io.vswitch.dpdk.Mbufs;
+import io.vswitch.testutil.FakeMbufs;
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -11,46 +11,45 @@ import org.junit.jupiter.api.Test;
 /**
  * The per-packet paths allocate nothing: building and stamping frames (IMIX sizes, many flows) and
  * RX accounting (parse, sequence window, latency record) over 10^6 and 2*10^6 frames, measured
- * with the thread's allocation counter after warm-up. The production memory shape is used: an
- * everything-segment and absolute addresses of native buffers.
+ * with the thread's allocation counter after warm-up. The production memory shape is used: the
+ * burst methods over mbufs in native memory (fakes with the real field offsets).
  */
 class ZeroAllocationTest {
     static final com.sun.management.ThreadMXBean MX = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     static final int RING = 64;       // frames in flight, like a burst of mbufs
-    static final int SLOT = 2048;
 
     final FlowTable flows = FlowTable.of(1024);
     final TxStream tx = new TxStream(0, SizeMix.IMIX, flows, 1, 2);
     final RxAccounting rx = new RxAccounting(0, 2_000_000_000L, RxAccounting.DEFAULT_WINDOW, 1);
     final RatePacer pacer = new RatePacer(10e6, 2_000_000_000L, 0, 1024);
-    @SuppressWarnings("restricted")
-    final MemorySegment everything = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
-    final Arena arena = Arena.ofConfined();
-    final long base = arena.allocate((long) RING * SLOT, 64).address();
-    /** A second stream received in order: RX's fast path (the common case in production). */
-    final TxStream txPre = new TxStream(1, SizeMix.IMIX, flows, 1, 2);
+    /** The production memory shape: mbufs in native memory, reached through the everything-segment. */
+    final FakeMbufs ring = new FakeMbufs(RING);
+    final FakeMbufs runt = new FakeMbufs(1);
+    /** A second stream, one size and one flow, received in order: TX's word-copy loop and RX's fast path. */
+    final TxStream txPre = new TxStream(1, SizeMix.fixed(64), FlowTable.of(1), 1, 2);
     final RxAccounting rxPre = new RxAccounting(1, 2_000_000_000L, RxAccounting.DEFAULT_WINDOW, 1);
-    final long preBase = arena.allocate((long) RING * SLOT, 64).address();
-    final int[] lens = new int[RING];
+    final FakeMbufs pre = new FakeMbufs(RING);
     long tsc, sink;
     byte[] kept;
 
     /** TX builds a burst into the ring, RX accounts it; reordering and duplicates now and then exercise every window path. */
     void run(long frames) {
-        MemorySegment mem = everything;
         for (long done = 0; done < frames; done += RING) {
             tsc += 500;
             int burst = pacer.due(tsc * 1000, RING);
             pacer.sent(burst);
-            for (int i = 0; i < RING; i++) lens[i] = tx.next(mem, base + (long) i * SLOT, tsc);
-            tx.unsend(1);                                                                   // the port took all but one
-            lens[RING - 1] = tx.next(mem, base + (long) (RING - 1) * SLOT, tsc);            // which is rebuilt
+            tx.fill(ring.burst(), RING, tsc);
+            tx.unsend(1);                                                     // the port took all but one
+            tx.fill(ring.burst() + 8L * (RING - 1), 1, tsc);                  // which is rebuilt
             long now = tsc + 3000;
-            for (int i = RING - 1; i >= 0; i--) rx.onFrame(mem, base + (long) i * SLOT, lens[i], now); // reversed: reorders
-            rx.onFrame(mem, base, lens[0], now);                                                           // duplicate
-            rx.onFrame(mem, base + 1, 10, now);                                                            // foreign runt
-            for (int i = 0; i < RING; i++) lens[i] = txPre.next(mem, preBase + (long) i * SLOT, tsc);
-            for (int i = 0; i < RING; i++) rxPre.onFrame(mem, preBase + (long) i * SLOT, lens[i], now);
+            for (int i = 0; i < RING; i++) ring.place(i, RING - 1 - i);
+            rx.onBurst(ring.burst(), RING, now);                              // reversed: reorders
+            for (int i = 0; i < RING; i++) ring.place(i, i);
+            rx.onBurst(ring.burst(), 1, now);                                 // duplicate
+            rx.onFrame(Mbufs.ALL, ring.data(1), ring.dataLen(1), now);        // duplicate, frame by frame
+            rx.onBurst(runt.burst(), 1, now);                                 // foreign runt
+            txPre.fill(pre.burst(), RING, tsc);
+            rxPre.onBurst(pre.burst(), RING, now);
             sink += burst;
         }
     }
@@ -60,6 +59,7 @@ class ZeroAllocationTest {
         assertTrue(MX.isThreadAllocatedMemorySupported());
         MX.setThreadAllocatedMemoryEnabled(true);
         long probe = MX.getCurrentThreadAllocatedBytes();
+        runt.setLen(0, 10);
         kept = new byte[4096];
         assertTrue(MX.getCurrentThreadAllocatedBytes() - probe >= 4096, "the counter sees allocations");
         for (int i = 0; i < 20; i++) run(200_000); // warm-up: interpreter, C1, C2
@@ -80,6 +80,8 @@ class ZeroAllocationTest {
 
     @AfterEach
     void free() {
-        arena.close();
+        ring.close();
+        runt.close();
+        pre.close();
     }
 }

@@ -20,10 +20,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Per-packet cost of the generator's hot path, ns per packet over bursts of 32:
- * building a frame ({@link TxStream#next}: template copy + stamp), stamping an already built
- * one ({@link FrameTemplate#stamp}), the TX-then-RX loopback ({@link TxStream#next} followed by
- * {@link RxAccounting#onFrame} with its sequence window and latency histogram). The bare
- * histogram record is {@link HistogramBench}.
+ * what the loop runs, burst by burst over mbuf headers ({@link TxStream#fill}, and fill followed
+ * by {@link RxAccounting#onBurst}); the per-frame methods for comparison (building a frame with
+ * {@link TxStream#next}: template copy + stamp; stamping an already built one with
+ * {@link FrameTemplate#stamp}; next followed by the general {@link RxAccounting#onFrame}). The
+ * bare histogram record is {@link HistogramBench}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -38,6 +39,10 @@ public class GenBench {
     @Param({"64", "1518"})
     int size;
 
+    /** 1: the generator's default (the fill loop copies and stores sequence and timestamp); 1024: flowgen's. */
+    @Param({"1", "1024"})
+    int flows;
+
     private Frames f;
     private TxStream tx;
     private FrameTemplate template;
@@ -49,7 +54,7 @@ public class GenBench {
     @Setup
     public void setup() {
         f = new Frames(size);
-        tx = Frames.stream(size);
+        tx = Frames.stream(size, flows);
         template = new FrameTemplate(size, 0, Frames.SRC_MAC, Frames.DST_MAC, flows());
         rx = new RxAccounting(0, TSC_HZ);
     }
@@ -72,6 +77,22 @@ public class GenBench {
         int len = 0;
         for (int i = 0; i < Frames.BURST; i++) len += tx.next(Frames.ALL, f.addrs[i], t);
         return len;
+    }
+
+    /** What the TX loop runs: one burst of frames into mbufs. */
+    @Benchmark
+    @OperationsPerInvocation(Frames.BURST)
+    public void txStreamFill() {
+        tx.fill(f.burst, Frames.BURST, tsc += 1000);
+    }
+
+    /** What the loop runs per burst: fill, then account the burst as received 5 us later. */
+    @Benchmark
+    @OperationsPerInvocation(Frames.BURST)
+    public void txFillThenRxOnBurst() {
+        long t = tsc += 1000;
+        tx.fill(f.burst, Frames.BURST, t);
+        rx.onBurst(f.burst, Frames.BURST, t + 10_000);
     }
 
     /** Only the per-packet fields of an already built frame. */
