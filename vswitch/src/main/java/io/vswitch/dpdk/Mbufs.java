@@ -1,6 +1,7 @@
 package io.vswitch.dpdk;
 
 import io.vswitch.bindings.generated.rte_mbuf;
+import io.vswitch.bindings.generated.rte_mbuf_h;
 import io.vswitch.bindings.generated.vsshim_h;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -85,6 +86,30 @@ public final class Mbufs {
         } catch (Throwable t) {
             throw new AssertionError("unreachable", t);
         }
+    }
+
+    public static final long OL_FLAGS = rte_mbuf.ol_flags$OFFSET;
+    public static final long REFCNT = rte_mbuf.refcnt$OFFSET;
+    public static final long POOL = rte_mbuf.pool$OFFSET;
+
+    /**
+     * Readies {@code n} received mbufs (addresses at native {@code pkts}) to be transmitted
+     * again, as {@code rte_pktmbuf_alloc} would leave fresh ones (headroom, no offload flags),
+     * if every one is a plain single-segment mbuf of {@code pool} held only by the caller;
+     * otherwise changes nothing and returns false (the caller frees them instead).
+     */
+    public static boolean recycle(long pkts, int n, long pool) {
+        final MemorySegment mem = ALL;
+        for (int i = 0; i < n; i++) {
+            long m = mem.get(U64, pkts + 8L * i);
+            if (mem.get(U16, m + NB_SEGS) != 1 || mem.get(U16, m + REFCNT) != 1 || mem.get(U64, m + POOL) != pool) return false;
+        }
+        for (int i = 0; i < n; i++) {
+            long m = mem.get(U64, pkts + 8L * i);
+            mem.set(U64, m + OL_FLAGS, 0L);
+            mem.set(U16, m + DATA_OFF, (short) rte_mbuf_h.RTE_PKTMBUF_HEADROOM);
+        }
+        return true;
     }
 
     /** The reference count of mbuf {@code m}'s first segment. */
