@@ -117,28 +117,28 @@ public final class EthPort {
     }
 
     public void setupTxQueue(int q, int nbDesc) {
-        int rc = rte_eth_tx_queue_setup((short) id, (short) q, (short) nbDesc, info.socket, MemorySegment.NULL);
-        if (rc != 0) {
-            throw new UserError(ExitCode.PORT, name + ": tx queue " + q + " setup (" + nbDesc + " descriptors) failed: "
-                    + Eal.strerror(rc));
-        }
+        setupTxQueue(q, nbDesc, 0);
     }
 
     /**
      * {@link #setupTxQueue(int, int)} with the device's default TX configuration but
-     * {@code tx_free_thresh = freeThresh}: the driver frees sent mbufs once fewer than that many
-     * descriptors are free (virtio: once more than {@code nbDesc - freeThresh} are in use).
+     * {@code tx_free_thresh = freeThresh} (0: the driver's default): the driver frees sent mbufs
+     * once fewer than that many descriptors are free (virtio: once more than
+     * {@code nbDesc - freeThresh} are in use).
      */
     public void setupTxQueue(int q, int nbDesc, int freeThresh) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment di = a.allocate(rte_eth_dev_info.$LAYOUT);
-            check(rte_eth_dev_info_get((short) id, di), "rte_eth_dev_info_get");
-            MemorySegment conf = rte_eth_dev_info.default_txconf(di);
-            rte_eth_txconf.tx_free_thresh(conf, (short) freeThresh);
+            MemorySegment conf = MemorySegment.NULL;     // NULL: ethdev takes dev_info.default_txconf
+            if (freeThresh > 0) {
+                MemorySegment di = a.allocate(rte_eth_dev_info.$LAYOUT);
+                check(rte_eth_dev_info_get((short) id, di), "rte_eth_dev_info_get");
+                conf = rte_eth_dev_info.default_txconf(di);
+                rte_eth_txconf.tx_free_thresh(conf, (short) freeThresh);
+            }
             int rc = rte_eth_tx_queue_setup((short) id, (short) q, (short) nbDesc, info.socket, conf);
             if (rc != 0) {
-                throw new UserError(ExitCode.PORT, name + ": tx queue " + q + " setup (" + nbDesc + " descriptors, tx_free_thresh "
-                        + freeThresh + ") failed: " + Eal.strerror(rc));
+                throw new UserError(ExitCode.PORT, name + ": tx queue " + q + " setup (" + nbDesc + " descriptors"
+                        + (freeThresh > 0 ? ", tx_free_thresh " + freeThresh : "") + ") failed: " + Eal.strerror(rc));
             }
         }
     }

@@ -178,8 +178,7 @@ public final class Generator {
             int txFree = eagerTxFreeThreshold(port.info().driver(), desc[1], cfg.burst());
             for (int q = 0; q < cfg.queues(); q++) {
                 port.setupRxQueue(q, desc[0], pool);
-                if (txFree > 0) port.setupTxQueue(q, desc[1], txFree);
-                else port.setupTxQueue(q, desc[1]);
+                port.setupTxQueue(q, desc[1], txFree);
             }
             PortEvents.watch(port, this::log);
             port.start();
