@@ -1,5 +1,6 @@
 package io.vswitch;
 
+import io.vswitch.dpdk.DpdkException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 
@@ -27,6 +28,11 @@ public final class Cli {
                 c.getErr().flush();
                 return ue.exitCode().code;
             }
+            if (t instanceof DpdkException de) {
+                c.getErr().println(prog + ": " + de.getMessage());
+                c.getErr().flush();
+                return exitCode(de.kind()).code;
+            }
             if (t instanceof IllegalArgumentException iae) {
                 c.getErr().println(prog + ": " + iae.getMessage());
                 c.getErr().flush();
@@ -38,6 +44,11 @@ public final class Cli {
             return ExitCode.INTERNAL.code;
         });
         return cl.execute(args);
+    }
+
+    /** The exit code of a DPDK set-up failure: one per {@link DpdkException.Kind}, of the same name. */
+    public static ExitCode exitCode(DpdkException.Kind kind) {
+        return ExitCode.valueOf(kind.name());
     }
 
     /** The version string of all programs. */

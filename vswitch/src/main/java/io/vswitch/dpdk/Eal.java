@@ -4,8 +4,6 @@ import static io.vswitch.bindings.generated.rte_eal_h.rte_eal_cleanup;
 import static io.vswitch.bindings.generated.rte_eal_h.rte_eal_init;
 import static io.vswitch.bindings.generated.rte_eal_h.rte_strerror;
 
-import io.vswitch.ExitCode;
-import io.vswitch.UserError;
 import io.vswitch.bindings.generated.vsshim_h;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -20,7 +18,7 @@ import java.util.List;
  *
  * <p>{@link #init} checks what EAL would otherwise fail on with a page of log lines
  * (hugepages reserved and mounted, unless {@code --no-huge}) and turns a failure into a
- * {@link UserError} that names the fix. EAL can be initialised once per process.
+ * {@link DpdkException} that names the fix. EAL can be initialised once per process.
  */
 public final class Eal {
     private static boolean initialised;
@@ -43,7 +41,7 @@ public final class Eal {
         int rc = rte_eal_init(args.size(), argv);
         if (rc < 0) {
             int errno = vsshim_h.vs_errno();
-            throw new UserError(ExitCode.EAL, "rte_eal_init failed: " + strerror(errno)
+            throw new DpdkException(DpdkException.Kind.EAL, "rte_eal_init failed: " + strerror(errno)
                     + " (the EAL lines above say which argument or resource; another DPDK process with the same"
                     + " --file-prefix? EAL arguments: " + String.join(" ", args.subList(1, args.size())) + ")");
         }
@@ -84,14 +82,14 @@ public final class Eal {
                 free += readLong(d.resolve("free_hugepages"));
             }
         } catch (IOException e) {
-            throw new UserError(ExitCode.HUGEPAGES, "cannot read " + sys + ": is this Linux with hugepage support?");
+            throw new DpdkException(DpdkException.Kind.HUGEPAGES, "cannot read " + sys + ": is this Linux with hugepage support?");
         }
         if (total == 0) {
-            throw new UserError(ExitCode.HUGEPAGES, "no hugepages reserved: run `echo 1024 > /proc/sys/vm/nr_hugepages`"
+            throw new DpdkException(DpdkException.Kind.HUGEPAGES, "no hugepages reserved: run `echo 1024 > /proc/sys/vm/nr_hugepages`"
                     + " as root (bin/setup does it), or pass --no-huge -m 512 for a small test");
         }
         if (free == 0) {
-            throw new UserError(ExitCode.HUGEPAGES, "all " + total + " hugepages are in use (by other DPDK processes or VMs):"
+            throw new DpdkException(DpdkException.Kind.HUGEPAGES, "all " + total + " hugepages are in use (by other DPDK processes or VMs):"
                     + " reserve more (echo N > /proc/sys/vm/nr_hugepages), stop a process, or pass --no-huge -m 512");
         }
         String mounts;
@@ -101,7 +99,7 @@ public final class Eal {
             mounts = "";
         }
         if (!mounts.contains(" hugetlbfs ")) {
-            throw new UserError(ExitCode.HUGEPAGES, "hugetlbfs is not mounted: run `mkdir -p /dev/hugepages &&"
+            throw new DpdkException(DpdkException.Kind.HUGEPAGES, "hugetlbfs is not mounted: run `mkdir -p /dev/hugepages &&"
                     + " mount -t hugetlbfs nodev /dev/hugepages` (bin/setup does it), or pass --no-huge -m 512");
         }
     }

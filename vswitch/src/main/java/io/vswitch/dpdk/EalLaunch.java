@@ -1,9 +1,6 @@
-package io.vswitch.reflector;
+package io.vswitch.dpdk;
 
-import io.vswitch.ExitCode;
-import io.vswitch.UserError;
 import io.vswitch.bindings.generated.rte_eal_h;
-import io.vswitch.dpdk.Eal;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
@@ -16,14 +13,14 @@ import java.util.List;
  * DPDK application's loops do. EAL pins the worker; the upcall attaches it to the JVM for
  * as long as the loop runs. Kept to measure the two against each other (bench/README.md).
  */
-final class EalLaunch {
+public final class EalLaunch {
     private EalLaunch() {}
 
     private static volatile List<LcoreLoop> loops = List.of();
     private static MemorySegment stub;
 
     /** Launches loop i on EAL lcore i + 1 (the EAL arguments map lcore i + 1 to the loop's CPU). */
-    static synchronized void launch(List<LcoreLoop> toRun) {
+    public static synchronized void launch(List<LcoreLoop> toRun) {
         loops = List.copyOf(toRun);
         if (stub == null) {
             try {
@@ -36,14 +33,14 @@ final class EalLaunch {
         for (int i = 0; i < toRun.size(); i++) {
             int rc = rte_eal_h.rte_eal_remote_launch(stub, MemorySegment.ofAddress(i), i + 1);
             if (rc != 0) {
-                throw new UserError(ExitCode.LCORE, "rte_eal_remote_launch on lcore " + (i + 1) + " failed: "
+                throw new DpdkException(DpdkException.Kind.LCORE, "rte_eal_remote_launch on lcore " + (i + 1) + " failed: "
                         + Eal.strerror(rc));
             }
         }
     }
 
     /** Waits for every launched loop to return (after they were told to stop). */
-    static void await() {
+    public static void await() {
         rte_eal_h.rte_eal_mp_wait_lcore();
     }
 

@@ -2,8 +2,6 @@ package io.vswitch.dpdk;
 
 import static io.vswitch.bindings.generated.rte_ethdev_h.*;
 
-import io.vswitch.ExitCode;
-import io.vswitch.UserError;
 import io.vswitch.bindings.generated.rte_eth_conf;
 import io.vswitch.bindings.generated.rte_eth_dev_info;
 import io.vswitch.bindings.generated.rte_eth_txconf;
@@ -44,7 +42,7 @@ public final class EthPort {
             MemorySegment id = a.allocate(ValueLayout.JAVA_SHORT);
             int rc = rte_eth_dev_get_port_by_name(a.allocateFrom(name), id);
             if (rc != 0) {
-                throw new UserError(ExitCode.PORT, "no port named '" + name + "': the --vdev for it failed or its"
+                throw new DpdkException(DpdkException.Kind.PORT, "no port named '" + name + "': the --vdev for it failed or its"
                         + " driver is unknown (vdev names start with a driver: net_vhost0, net_tap0, net_af_packet0,"
                         + " net_virtio_user0)");
             }
@@ -76,7 +74,7 @@ public final class EthPort {
      */
     public long configure(int rxq, int txq, long rssRequested) {
         if (rxq > info.maxRxQueues || txq > info.maxTxQueues) {
-            throw new UserError(ExitCode.PORT, name + ": " + rxq + " rx / " + txq + " tx queues requested but the"
+            throw new DpdkException(DpdkException.Kind.PORT, name + ": " + rxq + " rx / " + txq + " tx queues requested but the"
                     + " device has " + info.maxRxQueues + "/" + info.maxTxQueues + " (for vhost, set queues=N in --vdev)");
         }
         long rss = rxq > 1 ? rssRequested & info.rssOffloads : 0;
@@ -88,7 +86,7 @@ public final class EthPort {
             }
             int rc = rte_eth_dev_configure((short) id, (short) rxq, (short) txq, conf);
             if (rc != 0) {
-                throw new UserError(ExitCode.PORT, name + ": rte_eth_dev_configure(" + rxq + " rx, " + txq + " tx) failed: "
+                throw new DpdkException(DpdkException.Kind.PORT, name + ": rte_eth_dev_configure(" + rxq + " rx, " + txq + " tx) failed: "
                         + Eal.strerror(rc));
             }
         }
@@ -111,7 +109,7 @@ public final class EthPort {
     public void setupRxQueue(int q, int nbDesc, Mempool pool) {
         int rc = rte_eth_rx_queue_setup((short) id, (short) q, (short) nbDesc, info.socket, MemorySegment.NULL, pool.pool);
         if (rc != 0) {
-            throw new UserError(ExitCode.PORT, name + ": rx queue " + q + " setup (" + nbDesc + " descriptors) failed: "
+            throw new DpdkException(DpdkException.Kind.PORT, name + ": rx queue " + q + " setup (" + nbDesc + " descriptors) failed: "
                     + Eal.strerror(rc));
         }
     }
@@ -137,7 +135,7 @@ public final class EthPort {
             }
             int rc = rte_eth_tx_queue_setup((short) id, (short) q, (short) nbDesc, info.socket, conf);
             if (rc != 0) {
-                throw new UserError(ExitCode.PORT, name + ": tx queue " + q + " setup (" + nbDesc + " descriptors"
+                throw new DpdkException(DpdkException.Kind.PORT, name + ": tx queue " + q + " setup (" + nbDesc + " descriptors"
                         + (freeThresh > 0 ? ", tx_free_thresh " + freeThresh : "") + ") failed: " + Eal.strerror(rc));
             }
         }
@@ -146,7 +144,7 @@ public final class EthPort {
     public void start() {
         int rc = rte_eth_dev_start((short) id);
         if (rc != 0) {
-            throw new UserError(ExitCode.PORT, name + ": rte_eth_dev_start failed: " + Eal.strerror(rc)
+            throw new DpdkException(DpdkException.Kind.PORT, name + ": rte_eth_dev_start failed: " + Eal.strerror(rc)
                     + " (for vhost: is the socket path writable and not used by another process?)");
         }
     }
@@ -195,7 +193,7 @@ public final class EthPort {
 
     private void check(int rc, String what) {
         if (rc != 0) {
-            throw new UserError(ExitCode.PORT, name + ": " + what + " failed: " + Eal.strerror(rc));
+            throw new DpdkException(DpdkException.Kind.PORT, name + ": " + what + " failed: " + Eal.strerror(rc));
         }
     }
 }

@@ -1,7 +1,5 @@
 package io.vswitch.dpdk;
 
-import io.vswitch.ExitCode;
-import io.vswitch.UserError;
 import io.vswitch.bindings.generated.rte_eal_h;
 import io.vswitch.bindings.generated.vsshim_h;
 import java.util.List;
@@ -26,11 +24,11 @@ public final class Lcore {
     public static int pinAndRegister(int cpu) {
         int err = Libc.setAffinity(0, List.of(cpu));
         if (err != 0) {
-            throw new UserError(ExitCode.LCORE, "cannot pin a poll thread to CPU " + cpu + " (errno " + err
+            throw new DpdkException(DpdkException.Kind.LCORE, "cannot pin a poll thread to CPU " + cpu + " (errno " + err
                     + "): is the CPU online and in this process's cpuset (see `taskset -p $$`)?");
         }
         if (rte_eal_h.rte_thread_register() != 0) {
-            throw new UserError(ExitCode.LCORE, "rte_thread_register failed for CPU " + cpu + ": " + Eal.lastError()
+            throw new DpdkException(DpdkException.Kind.LCORE, "rte_thread_register failed for CPU " + cpu + ": " + Eal.lastError()
                     + " (more poll threads than free lcore ids?)");
         }
         return vsshim_h.vs_lcore_id();

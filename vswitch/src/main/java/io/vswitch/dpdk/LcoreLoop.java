@@ -1,7 +1,6 @@
-package io.vswitch.reflector;
+package io.vswitch.dpdk;
 
 import io.vswitch.bindings.generated.vsshim_h;
-import io.vswitch.dpdk.Lcore;
 
 /**
  * What every poll loop shares, whatever it does to packets (reflect or switch): pin the
@@ -34,9 +33,7 @@ public abstract class LcoreLoop implements Runnable {
 
     /** Links and initialises whatever {@link #loop} calls, before allocation is counted. */
     protected void link() {
-        vsshim_h.vs_eth_rx_burst$handle();
-        vsshim_h.vs_eth_tx_burst$handle();
-        vsshim_h.vs_pktmbuf_free_bulk$handle();
+        DpdkIo.link();
     }
 
     protected final boolean running() {

@@ -5,8 +5,6 @@ import static io.vswitch.bindings.generated.rte_mempool_h.rte_mempool_avail_coun
 import static io.vswitch.bindings.generated.rte_mempool_h.rte_mempool_free;
 import static io.vswitch.bindings.generated.rte_mempool_h.rte_mempool_in_use_count;
 
-import io.vswitch.ExitCode;
-import io.vswitch.UserError;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -32,7 +30,7 @@ public final class Mempool {
             p = rte_pktmbuf_pool_create(a.allocateFrom(name), n, cache, (short) 0, (short) dataRoom, socket);
         }
         if (p.address() == 0) {
-            throw new UserError(ExitCode.MEMPOOL, "cannot create mbuf pool '" + name + "' of " + n + " mbufs: "
+            throw new DpdkException(DpdkException.Kind.MEMPOOL, "cannot create mbuf pool '" + name + "' of " + n + " mbufs: "
                     + Eal.lastError() + "; reserve more hugepages (or raise -m with --no-huge), or lower --mbufs");
         }
         return new Mempool(name, n, p);
@@ -72,7 +70,7 @@ public final class Mempool {
             n <<= 1;
         }
         if (n - 1 > Integer.MAX_VALUE) {
-            throw new UserError(ExitCode.USAGE, "mbuf pool would need " + need + " mbufs: lower --rxd/--txd or queues");
+            throw new DpdkException(DpdkException.Kind.USAGE, "mbuf pool would need " + need + " mbufs: lower --rxd/--txd or queues");
         }
         return (int) (n - 1);
     }

@@ -1,7 +1,5 @@
 package io.vswitch.dpdk;
 
-import io.vswitch.ExitCode;
-import io.vswitch.UserError;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -13,19 +11,19 @@ import java.util.Map;
 public record Vdev(String spec, String name, String driver, Map<String, String> args) {
     public static Vdev parse(String spec) {
         if (spec == null || spec.isBlank()) {
-            throw new UserError(ExitCode.USAGE, "--vdev: empty; e.g. --vdev net_vhost0,iface=/tmp/sock0,queues=2");
+            throw new DpdkException(DpdkException.Kind.USAGE, "--vdev: empty; e.g. --vdev net_vhost0,iface=/tmp/sock0,queues=2");
         }
         String[] parts = spec.split(",");
         String name = parts[0].strip();
         if (!name.matches("[a-z_]+[0-9]+")) {
-            throw new UserError(ExitCode.USAGE, "--vdev " + spec + ": '" + name + "' is not a vdev name (driver plus"
+            throw new DpdkException(DpdkException.Kind.USAGE, "--vdev " + spec + ": '" + name + "' is not a vdev name (driver plus"
                     + " instance number, e.g. net_vhost0)");
         }
         Map<String, String> args = new LinkedHashMap<>();
         for (int i = 1; i < parts.length; i++) {
             int eq = parts[i].indexOf('=');
             if (eq <= 0) {
-                throw new UserError(ExitCode.USAGE, "--vdev " + spec + ": '" + parts[i] + "' is not key=value");
+                throw new DpdkException(DpdkException.Kind.USAGE, "--vdev " + spec + ": '" + parts[i] + "' is not key=value");
             }
             args.put(parts[i].substring(0, eq).strip(), parts[i].substring(eq + 1).strip());
         }
@@ -48,7 +46,7 @@ public record Vdev(String spec, String name, String driver, Map<String, String> 
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new UserError(ExitCode.USAGE, "--vdev " + spec + ": " + key + "=" + q + " is not a queue count (1..128)");
+            throw new DpdkException(DpdkException.Kind.USAGE, "--vdev " + spec + ": " + key + "=" + q + " is not a queue count (1..128)");
         }
     }
 

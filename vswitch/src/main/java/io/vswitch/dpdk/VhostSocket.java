@@ -1,7 +1,5 @@
 package io.vswitch.dpdk;
 
-import io.vswitch.ExitCode;
-import io.vswitch.UserError;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -21,13 +19,13 @@ public final class VhostSocket {
 
     /**
      * Returns a note when a stale socket was removed, null when the path was free; throws
-     * a UserError when the path is unusable.
+     * a DpdkException when the path is unusable.
      */
     public static String prepareServerPath(String iface) {
         Path p = Path.of(iface);
         Path dir = p.toAbsolutePath().getParent();
         if (dir != null && !Files.isDirectory(dir)) {
-            throw new UserError(ExitCode.SOCKET, "vhost socket directory " + dir + " does not exist: create it or"
+            throw new DpdkException(DpdkException.Kind.SOCKET, "vhost socket directory " + dir + " does not exist: create it or"
                     + " choose another iface= path");
         }
         if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
@@ -37,20 +35,20 @@ public final class VhostSocket {
         try {
             mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
         } catch (IOException | UnsupportedOperationException e) {
-            throw new UserError(ExitCode.SOCKET, "cannot inspect " + p + ": " + e.getMessage());
+            throw new DpdkException(DpdkException.Kind.SOCKET, "cannot inspect " + p + ": " + e.getMessage());
         }
         if ((mode & S_IFMT) != S_IFSOCK) {
-            throw new UserError(ExitCode.SOCKET, "vhost socket path " + p + " exists and is not a socket: remove it or"
+            throw new DpdkException(DpdkException.Kind.SOCKET, "vhost socket path " + p + " exists and is not a socket: remove it or"
                     + " choose another iface= path");
         }
         if (inUse(p)) {
-            throw new UserError(ExitCode.SOCKET, "vhost socket " + p + " is in use by another process (a running"
+            throw new DpdkException(DpdkException.Kind.SOCKET, "vhost socket " + p + " is in use by another process (a running"
                     + " vswitch or testpmd?): stop it or choose another iface= path");
         }
         try {
             Files.delete(p);
         } catch (IOException e) {
-            throw new UserError(ExitCode.SOCKET, "cannot remove stale socket " + p + ": " + e.getMessage());
+            throw new DpdkException(DpdkException.Kind.SOCKET, "cannot remove stale socket " + p + ": " + e.getMessage());
         }
         return "removed stale vhost socket " + p + " (nobody was listening on it)";
     }

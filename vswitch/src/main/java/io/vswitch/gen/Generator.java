@@ -307,6 +307,7 @@ public final class Generator {
             for (GenLoop l : loops) {
                 if (l.failure() != null) {
                     if (l.failure() instanceof UserError ue) throw ue;
+                if (l.failure() instanceof io.vswitch.dpdk.DpdkException de) throw de;
                     throw new IllegalStateException("generator loop on CPU " + l.cpu() + " failed", l.failure());
                 }
             }
@@ -515,6 +516,7 @@ public final class Generator {
             }
             if (l.failure() != null) {
                 if (l.failure() instanceof UserError ue) throw ue;
+                if (l.failure() instanceof io.vswitch.dpdk.DpdkException de) throw de;
                 throw new IllegalStateException("generator loop on CPU " + l.cpu() + " failed", l.failure());
             }
         }

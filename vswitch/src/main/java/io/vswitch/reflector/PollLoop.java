@@ -1,8 +1,10 @@
 package io.vswitch.reflector;
 
-import io.vswitch.bindings.generated.vsshim_h;
+import io.vswitch.dpdk.LcoreLoop;
+
 import io.vswitch.datapath.ReflectMode;
 import io.vswitch.dpdk.Mbufs;
+import io.vswitch.dpdk.PacketIo;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -23,6 +25,7 @@ import java.lang.foreign.ValueLayout;
  * static final handles, linked with {@code Linker.Option.critical}.
  */
 public final class PollLoop extends LcoreLoop {
+    private final PacketIo io;
     private final ReflectMode mode;
     private final int burst;
     private final short[] ports;
@@ -34,8 +37,9 @@ public final class PollLoop extends LcoreLoop {
     /** data_len of each frame of the burst, read before tx_burst hands the mbufs over. */
     private final int[] lens;
 
-    public PollLoop(int cpu, ReflectMode mode, int burst, int[] ports, int[] queues, QueueCounters[] counters) {
+    public PollLoop(int cpu, PacketIo io, ReflectMode mode, int burst, int[] ports, int[] queues, QueueCounters[] counters) {
         super(cpu);
+        this.io = io;
         this.mode = mode;
         this.burst = burst;
         this.ports = new short[ports.length];
@@ -55,19 +59,20 @@ public final class PollLoop extends LcoreLoop {
 
     @Override
     protected void loop() {
+        final PacketIo io = this.io;
         final MemorySegment pkts = this.pkts;
         final MemorySegment[] tails = this.tails;
         final int[] lens = this.lens;
         final short[] ports = this.ports;
         final short[] queues = this.queues;
         final QueueCounters[] counters = this.counters;
-        final short burst = (short) this.burst;
+        final int burst = this.burst;
         final int pairs = ports.length;
         final int mode = this.mode.ordinal();
         while (running()) {
             for (int k = 0; k < pairs; k++) {
                 QueueCounters c = counters[k];
-                int n = Short.toUnsignedInt(vsshim_h.vs_eth_rx_burst(ports[k], queues[k], pkts, burst));
+                int n = io.rxBurst(ports[k], queues[k], pkts, burst);
                 if (n == 0) {
                     c.emptyPolls++;
                     continue;
@@ -84,10 +89,10 @@ public final class PollLoop extends LcoreLoop {
                         ReflectMode.fiveTupleSwap(Mbufs.ALL, Mbufs.data(m), len);
                     }
                 }
-                int sent = Short.toUnsignedInt(vsshim_h.vs_eth_tx_burst(ports[k], queues[k], pkts, (short) n));
+                int sent = io.txBurst(ports[k], queues[k], pkts, n);
                 long txBytes = bytes;
                 if (sent < n) {
-                    vsshim_h.vs_pktmbuf_free_bulk(tails[sent], n - sent);
+                    io.freeBulk(tails[sent], n - sent);
                     c.drops += n - sent;
                     for (int i = sent; i < n; i++) {
                         txBytes -= lens[i];

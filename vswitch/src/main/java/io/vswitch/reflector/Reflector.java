@@ -1,5 +1,8 @@
 package io.vswitch.reflector;
 
+import io.vswitch.dpdk.LcoreLoop;
+import io.vswitch.dpdk.EalLaunch;
+
 import static io.vswitch.bindings.generated.rte_ethdev_h.RTE_ETH_RSS_IP;
 import static io.vswitch.bindings.generated.rte_ethdev_h.RTE_ETH_RSS_TCP;
 import static io.vswitch.bindings.generated.rte_ethdev_h.RTE_ETH_RSS_UDP;
@@ -11,6 +14,7 @@ import io.vswitch.datapath.LcoreList;
 import io.vswitch.datapath.MacTable;
 import io.vswitch.datapath.QueueMap;
 import io.vswitch.datapath.ReflectMode;
+import io.vswitch.dpdk.DpdkIo;
 import io.vswitch.dpdk.Eal;
 import io.vswitch.dpdk.EthPort;
 import io.vswitch.dpdk.Lcore;
@@ -242,7 +246,7 @@ public final class Reflector {
                 LcoreLoop loop;
                 if (cfg.isSwitch()) {
                     int nPorts = cfg.vdevs().size();
-                    SwitchLoop sl = new SwitchLoop(plan.cpu(l), l, nPorts, cfg.burst(), pp, qq,
+                    SwitchLoop sl = new SwitchLoop(plan.cpu(l), DpdkIo.INSTANCE, l, nPorts, cfg.burst(), pp, qq,
                             new Forwarding(table, nPorts), new SwitchCounters(nPorts));
                     switchLoops.add(sl);
                     loop = sl;
@@ -251,7 +255,7 @@ public final class Reflector {
                     for (int k = 0; k < pp.length; k++) {
                         cs[k] = byPort[pp[k]][qq[k]];
                     }
-                    loop = new PollLoop(plan.cpu(l), cfg.mode(), cfg.burst(), pp, qq, cs);
+                    loop = new PollLoop(plan.cpu(l), DpdkIo.INSTANCE, cfg.mode(), cfg.burst(), pp, qq, cs);
                 }
                 Thread t = Thread.ofPlatform().name("poll-cpu" + plan.cpu(l)).unstarted(loop);
                 loops.add(loop);
@@ -327,6 +331,9 @@ public final class Reflector {
                     Throwable f = l.failure();
                     if (f instanceof UserError ue) {
                         throw ue;
+                    }
+                    if (f instanceof io.vswitch.dpdk.DpdkException de) {
+                        throw de;
                     }
                     throw new IllegalStateException("poll loop on CPU " + l.cpu() + " failed", f);
                 }

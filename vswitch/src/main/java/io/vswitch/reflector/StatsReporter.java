@@ -1,5 +1,7 @@
 package io.vswitch.reflector;
 
+import io.vswitch.dpdk.LcoreLoop;
+
 import io.vswitch.dpdk.Mempool;
 import java.io.PrintStream;
 import java.nio.file.Path;

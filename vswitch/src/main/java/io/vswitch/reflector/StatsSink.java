@@ -1,5 +1,7 @@
 package io.vswitch.reflector;
 
+import io.vswitch.dpdk.LcoreLoop;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Writer;

@@ -1,9 +1,11 @@
 package io.vswitch.reflector;
 
-import io.vswitch.bindings.generated.vsshim_h;
+import io.vswitch.dpdk.LcoreLoop;
+
 import io.vswitch.datapath.Forwarding;
 import io.vswitch.datapath.SwitchStage;
 import io.vswitch.dpdk.Mbufs;
+import io.vswitch.dpdk.PacketIo;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -27,6 +29,7 @@ import java.lang.foreign.ValueLayout;
  * nothing in {@link #loop} allocates (the arrays, stage and counters are made before it).
  */
 public final class SwitchLoop extends LcoreLoop {
+    private final PacketIo io;
     private final short txq;
     private final short[] ports;
     private final short[] queues;
@@ -45,9 +48,10 @@ public final class SwitchLoop extends LcoreLoop {
      * @param queues    ... and queues
      * @param fwd       this lcore's forwarding state (shared table, own counters)
      */
-    public SwitchLoop(int cpu, int txq, int nPorts, int burst, int[] ports, int[] queues, Forwarding fwd,
+    public SwitchLoop(int cpu, PacketIo io, int txq, int nPorts, int burst, int[] ports, int[] queues, Forwarding fwd,
                       SwitchCounters counters) {
         super(cpu);
+        this.io = io;
         this.txq = (short) txq;
         this.ports = new short[ports.length];
         this.queues = new short[queues.length];
@@ -79,6 +83,7 @@ public final class SwitchLoop extends LcoreLoop {
 
     @Override
     protected void loop() {
+        final PacketIo io = this.io;
         final MemorySegment pkts = this.pkts;
         final int[] decisions = this.decisions;
         final short[] ports = this.ports;
@@ -87,12 +92,12 @@ public final class SwitchLoop extends LcoreLoop {
         final SwitchStage stage = this.stage;
         final long[] c = this.counters.c;
         final short txq = this.txq;
-        final short burst = (short) this.burst;
+        final int burst = this.burst;
         final int pairs = ports.length;
         while (running()) {
             for (int k = 0; k < pairs; k++) {
                 int in = ports[k];
-                int n = Short.toUnsignedInt(vsshim_h.vs_eth_rx_burst(ports[k], queues[k], pkts, burst));
+                int n = io.rxBurst(ports[k], queues[k], pkts, burst);
                 if (n == 0) {
                     continue;
                 }
@@ -113,16 +118,16 @@ public final class SwitchLoop extends LcoreLoop {
                 for (int t = 0, touched = stage.touchedPorts(); t < touched; t++) {
                     int p = stage.touchedPort(t);
                     int cnt = stage.count(p);
-                    int sent = Short.toUnsignedInt(vsshim_h.vs_eth_tx_burst((short) p, txq, stage.staging(p), (short) cnt));
+                    int sent = io.txBurst(p, txq, stage.staging(p), cnt);
                     if (sent < cnt) {
-                        vsshim_h.vs_pktmbuf_free_bulk(stage.stagingFrom(p, sent), cnt - sent);
+                        io.freeBulk(stage.stagingFrom(p, sent), cnt - sent);
                         c[SwitchCounters.at(p, SwitchCounters.TX_DROP)] += cnt - sent;
                     }
                     c[SwitchCounters.at(p, SwitchCounters.TX)] += sent;
                 }
                 int drops = stage.dropCount();
                 if (drops > 0) {
-                    vsshim_h.vs_pktmbuf_free_bulk(stage.drops(), drops);
+                    io.freeBulk(stage.drops(), drops);
                 }
                 c[SwitchCounters.at(in, SwitchCounters.RX)] += n;
                 c[SwitchCounters.at(in, SwitchCounters.RX_BYTES)] += bytes;
