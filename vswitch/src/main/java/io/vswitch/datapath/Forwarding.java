@@ -3,8 +3,6 @@ package io.vswitch.datapath;
 import static io.vswitch.datapath.Wire.*;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 
 /**
  * The L2 learning switch's decision for one received frame: learn its source,
@@ -39,9 +37,14 @@ import java.lang.invoke.VarHandle;
  * failed learn (table full or slot busy: those are retried per frame). Decisions and
  * counters are the same as deciding each frame alone; {@link #decide} does exactly that.
  *
- * <p>One instance per lcore, sharing one {@link MacTable}. The counters are
- * plain {@code long}s written only by the owning lcore and read by the stats
- * thread with {@link #counter}: no atomics on the fast path. {@link #decide}
+ * <p>One instance per lcore, sharing one {@link MacTable}. The counters are the
+ * lcore's {@link PortCounters}: plain {@code long}s written only by the owning lcore and
+ * read by the stats thread with {@link #counter}: no atomics on the fast path.
+ *
+ * <p><b>Access ports.</b> A frame received on an access port of VLAN V
+ * ({@link #decideInBurst(int, int, MemorySegment, long, int, long)}) must be untagged and
+ * belongs to V: its source is learned and its destination looked up in V, so it can only
+ * ever reach ports of V (and trunks, where {@link SwitchStage} tags it). {@link #decide}
  * allocates nothing and never throws for any frame content; {@code inPort}
  * must be below the {@code portIdLimit} given at construction.
  */
@@ -71,13 +74,16 @@ public final class Forwarding {
     public static final String[] COUNTER_NAMES = {
         "forwarded", "flooded", "learned", "learn_failed", "drop_runt", "drop_bad_source", "drop_hairpin"};
 
-    private static final int STRIDE = 8;               // one cache line per port
-    private static final VarHandle COUNT = MethodHandles.arrayElementVarHandle(long[].class);
+    /** PortCounters kind of each of the constants above. */
+    private static final int[] KIND = {PortCounters.FORWARDED, PortCounters.FLOODED, PortCounters.LEARNED,
+        PortCounters.LEARN_FAILED, PortCounters.DROP_RUNT, PortCounters.DROP_BAD_SOURCE, PortCounters.DROP_HAIRPIN};
     private static final long MASK48 = (1L << 48) - 1;
 
     private final MacTable table;
-    private final long[] counters;
+    private final PortCounters counters;
     private final int portIdLimit;
+    /** The VLAN of the last frame decided (for the stage's VLAN edits). */
+    private int lastVlan;
     /** Burst memo: last (source, VLAN) key learned without failure and its port; last destination key and answer. */
     private long memoSrc;
     private int memoInPort = -1;
@@ -89,12 +95,24 @@ public final class Forwarding {
      * @param portIdLimit one more than the largest port id in use
      */
     public Forwarding(MacTable table, int portIdLimit) {
+        this(table, new PortCounters(checkLimit(portIdLimit)));
+    }
+
+    /**
+     * @param table    the shared MAC table
+     * @param counters the lcore's port counters (shared with its loop and stage); port ids below {@code counters.ports()}
+     */
+    public Forwarding(MacTable table, PortCounters counters) {
+        this.table = table;
+        this.portIdLimit = checkLimit(counters.ports());
+        this.counters = counters;
+    }
+
+    private static int checkLimit(int portIdLimit) {
         if (portIdLimit < 1 || portIdLimit > MacTable.MAX_PORT + 1) {
             throw new IllegalArgumentException("port id limit " + portIdLimit + " is out of range");
         }
-        this.table = table;
-        this.portIdLimit = portIdLimit;
-        this.counters = new long[portIdLimit * STRIDE];
+        return portIdLimit;
     }
 
     /**
@@ -119,33 +137,48 @@ public final class Forwarding {
      * frame of a burst must pass the same {@code nowNanos}.
      */
     public int decideInBurst(int inPort, MemorySegment mem, long off, int len, long nowNanos) {
-        int c = inPort * STRIDE;
+        return decideInBurst(inPort, PortSet.TRUNK, mem, off, len, nowNanos);
+    }
+
+    /**
+     * {@link #decideInBurst(int, MemorySegment, long, int, long)} for a frame received on a
+     * port with VLAN role {@code accessVlan}: {@link PortSet#TRUNK}, or an access port's
+     * VLAN 1..4094, whose frames must arrive untagged (a tagged frame is dropped,
+     * {@code drop_vlan}) and belong to that VLAN. {@link #lastVlan} then tells the frame's VLAN.
+     */
+    public int decideInBurst(int inPort, int accessVlan, MemorySegment mem, long off, int len, long nowNanos) {
+        final PortCounters counters = this.counters;
         if (len < ETH_HLEN) {
-            counters[c + DROP_RUNT]++;
+            counters.inc(inPort, PortCounters.DROP_RUNT);
             return DROP;
         }
         long head = mem.get(BE_LONG, off);                        // dst(6) src0 src1
         long src = mem.get(BE_LONG, off + 4) & MASK48;           // src(6)
         if ((src & (1L << 40)) != 0) {                            // I/G bit of the first source octet
-            counters[c + DROP_BAD_SOURCE]++;
+            counters.inc(inPort, PortCounters.DROP_BAD_SOURCE);
             return DROP;
         }
-        int vlan = 0;
+        int vlan = accessVlan;
         if (isVlanTpid(Short.toUnsignedInt(mem.get(BE_SHORT, off + ETH_TYPE_OFF)))) {
             if (len < ETH_HLEN + VLAN_HLEN) {
-                counters[c + DROP_RUNT]++;
+                counters.inc(inPort, PortCounters.DROP_RUNT);
+                return DROP;
+            }
+            if (accessVlan != PortSet.TRUNK) {
+                counters.inc(inPort, PortCounters.DROP_VLAN);
                 return DROP;
             }
             vlan = mem.get(BE_SHORT, off + ETH_HLEN) & 0xFFF;
         }
+        lastVlan = vlan;
         long srcKey = MacTable.key(src, vlan);
         if (srcKey != memoSrc || inPort != memoInPort) {
             int learned = table.learn(src, vlan, inPort, nowNanos);
             if (learned > 0) {
-                counters[c + LEARNED]++;
+                counters.inc(inPort, PortCounters.LEARNED);
                 memoDst = 0;                                      // a lookup memo may predate this entry
             } else if (learned == MacTable.LEARN_FULL) {
-                counters[c + LEARN_FAILED]++;
+                counters.inc(inPort, PortCounters.LEARN_FAILED);
             }
             if (learned >= 0) {
                 memoSrc = srcKey;
@@ -155,7 +188,7 @@ public final class Forwarding {
             }
         }
         if ((head & (1L << 56)) != 0) {             // I/G bit of the first destination octet
-            counters[c + FLOODED]++;
+            counters.inc(inPort, PortCounters.FLOODED);
             return FLOOD;
         }
         long dstKey = MacTable.key(head >>> 16, vlan);
@@ -168,14 +201,14 @@ public final class Forwarding {
             memoOut = out;
         }
         if (out < 0) {
-            counters[c + FLOODED]++;
+            counters.inc(inPort, PortCounters.FLOODED);
             return FLOOD;
         }
         if (out == inPort) {
-            counters[c + DROP_HAIRPIN]++;
+            counters.inc(inPort, PortCounters.DROP_HAIRPIN);
             return DROP;
         }
-        counters[c + FORWARDED]++;
+        counters.inc(inPort, PortCounters.FORWARDED);
         return out;
     }
 
@@ -203,7 +236,17 @@ public final class Forwarding {
 
     /** A counter of {@code port} ({@link #FORWARDED} ... {@link #DROP_HAIRPIN}); safe from any thread. */
     public long counter(int port, int kind) {
-        return (long) COUNT.getOpaque(counters, port * STRIDE + kind);
+        return counters.get(port, KIND[kind]);
+    }
+
+    /** The VLAN of the frame last decided (0: untagged on a trunk). */
+    public int lastVlan() {
+        return lastVlan;
+    }
+
+    /** The port counters this instance books into. */
+    public PortCounters counters() {
+        return counters;
     }
 
     /** All drops of {@code port}: runts, bad sources and hairpins. */

@@ -284,6 +284,31 @@ public final class MacTable {
         return removed;
     }
 
+    /**
+     * Empties every entry on {@code port}, or every entry when {@code port} is negative
+     * (the analogue of {@code ovs-appctl fdb/flush}); like {@link #expire}, from the control
+     * thread, concurrently with lookups and learns (a learn racing with it may keep or
+     * re-add an entry: the caller first makes sure no lcore receives from the port).
+     *
+     * @return the number of entries removed
+     */
+    public int flush(int port) {
+        int removed = 0;
+        for (int i = 0; i < slots.length; i += 2) {
+            long sk = (long) SLOT.getAcquire(slots, i);
+            if (sk >= 0) {                               // EMPTY or BUSY
+                continue;
+            }
+            long v = (long) SLOT.getAcquire(slots, i + 1);
+            if (v != 0 && (port < 0 || (int) (v >>> 48) - 1 == port) && SLOT.compareAndSet(slots, i + 1, v, 0L)) {
+                SLOT.setRelease(slots, i, EMPTY);
+                SLOT.getAndAdd(counts, 0, -1L);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
     /** Slots in use, including entries that have aged but were not yet expired or reused. */
     public long entries() {
         return (long) SLOT.getOpaque(counts, 0);
@@ -319,6 +344,29 @@ public final class MacTable {
     /** The maximum age in nanoseconds. */
     public long maxAgeNanos() {
         return maxAgeNanos;
+    }
+
+    /** A live entry: a MAC in a VLAN last seen on a port, {@code ageSeconds} ago (rounded). */
+    public record Entry(int port, int vlan, long mac, long ageSeconds) {}
+
+    /**
+     * The live entries, sorted by port, VLAN and MAC, the analogue of {@code ovs-appctl
+     * fdb/show}. Not for the fast path (allocates); safe to call while lcores forward.
+     */
+    public java.util.List<Entry> entries(long nowNanos) {
+        java.util.List<Entry> out = new java.util.ArrayList<>();
+        for (int i = 0; i < slots.length; i += 2) {
+            long k = (long) SLOT.getAcquire(slots, i);
+            long v = (long) SLOT.getAcquire(slots, i + 1);
+            if (k < 0 && v != 0 && (long) SLOT.getAcquire(slots, i) == k && !expired(v, nowNanos)) {
+                long ageNanos = Math.max(0, age(v, nowNanos)) << TIME_SHIFT;
+                out.add(new Entry((int) (v >>> 48) - 1, (int) ((k >>> 48) & 0xFFF), k & MASK48,
+                        (ageNanos + 500_000_000L) / 1_000_000_000L));
+            }
+        }
+        out.sort(java.util.Comparator.comparingInt(Entry::port).thenComparingInt(Entry::vlan)
+                .thenComparingLong(Entry::mac));
+        return out;
     }
 
     /**

@@ -5,13 +5,15 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * One lcore's staging of a received burst for transmission: turns the burst's
- * {@link Forwarding} decisions into one tx array per output port, the
- * reference counts flooding needs, and a drop array. Pure bookkeeping on mbuf
- * addresses (it never dereferences them), so it is tested with fake addresses.
+ * One lcore's staging and sending of a received burst: turns the burst's
+ * {@link Forwarding} decisions into one tx array per output port, the reference counts
+ * flooding needs, the VLAN edits access ports need, and a drop array ({@link #stage}); then
+ * sends it all ({@link #transmit}): references first, one tx burst per port, frees what a
+ * port did not take and the drops. The tx protocol lives here, behind a small
+ * {@link MbufSink}, so a loop is rx → decide → stage → transmit.
  *
  * <pre>
- *   rx burst  [m0  m1     m2  m3  ...]       inPort = 0, ports 0..3
+ *   rx burst  [m0  m1     m2  m3  ...]       inPort = 0, live trunk ports 0..3
  *   decisions [2   FLOOD  2   DROP]
  *
  *   staging(2) = [m0 m1 m2]    staging(1) = [m1]    staging(3) = [m1]    drops = [m3]
@@ -19,29 +21,37 @@ import java.lang.foreign.ValueLayout;
  *   touched    = [2, 1, 3]     the ports to tx_burst, in first-use order
  * </pre>
  *
- * <p>The caller then: adds each reference count ({@code rte_mbuf_refcnt_update}, on every
- * segment) <em>before</em> any tx, since a tx may free its reference at once; calls one
- * tx burst per touched port and frees what it did not take (dropping one reference
- * each); frees the drop array. Every mbuf of the burst is then sent or freed exactly as
- * many times as it has references. Frames keep their rx order within each port's array.
+ * <p><b>Ownership.</b> References are added <em>before</em> any tx, since a tx may free its
+ * reference at once; each tx (or free of its shortfall) then drops one reference. Every mbuf
+ * of the burst is sent or freed exactly as many times as it has references, in the iteration
+ * that received it. Frames keep their rx order within each port's array.
  *
- * <p>A flood goes to every port but {@code inPort} (never back where it came from); a
- * decision naming {@code inPort} or a port outside {@code [0, ports)} is treated as a
- * drop (Forwarding never returns either, this is defence in depth). With two ports a
- * flood is a single copy and needs no extra reference.
+ * <p><b>Ports and VLANs</b> come from the lcore's current {@link PortSet}. A flood goes to
+ * every live port but {@code inPort} whose VLAN role admits the frame: trunks always, an
+ * access port only frames of its VLAN. A frame's VLAN {@code v} is the one Forwarding gave
+ * it (an access port's frames are its VLAN, untagged on the wire). A frame entering on an
+ * access port leaves a trunk tagged {@code v} (a tag is pushed); one entering on a trunk
+ * tagged {@code v} leaves an access port untagged (the tag is popped); otherwise frames leave
+ * as they came. A unicast frame is edited in place; a flood whose ports want both encodings
+ * sends the original to one kind and a copy ({@link MbufSink#copy}) to the other. A decision
+ * naming {@code inPort} or a port that is not live is a drop (Forwarding never names the
+ * input port; a port that is not live is one being removed: {@code drop_no_port}).
  *
  * <p>The arrays are native memory (what {@code rte_eth_tx_burst} and
- * {@code rte_pktmbuf_free_bulk} take), made once; {@link #stage} allocates nothing.
- * Not thread-safe: one instance per lcore.
+ * {@code rte_pktmbuf_free_bulk} take), made once; nothing here allocates per burst. Not
+ * thread-safe: one instance per lcore.
  */
 public final class SwitchStage {
     private static final ValueLayout.OfLong PTR = ValueLayout.JAVA_LONG;
+    private static final int VLAN_HLEN = 4;
 
     private final int ports;
     private final int burst;
     private final MemorySegment[] staging;
     /** tails[p][i]: staging(p) from index i on, for freeing a tx shortfall without a slice per burst. */
     private final MemorySegment[][] tails;
+    /** Frame length of each staged slot, for tx bytes. */
+    private final int[][] lens;
     private final int[] counts;
     private final int[] touched;
     private int nTouched;
@@ -50,9 +60,11 @@ public final class SwitchStage {
     private int nRefs;
     private final MemorySegment drops;
     private int nDrops;
+    private final PortSet allTrunks;
+    private final PortCounters scratch;
 
     /**
-     * @param ports number of ports (ids 0..ports-1), at least 1
+     * @param ports one more than the largest port id (DPDK's RTE_MAX_ETHPORTS for the switch)
      * @param burst the largest burst {@link #stage} will get
      * @param arena where the native arrays live (the lcore's lifetime)
      */
@@ -67,6 +79,7 @@ public final class SwitchStage {
         this.burst = burst;
         this.staging = new MemorySegment[ports];
         this.tails = new MemorySegment[ports][burst + 1];
+        this.lens = new int[ports][burst];
         for (int p = 0; p < ports; p++) {
             staging[p] = arena.allocate(PTR, burst);
             for (int i = 0; i <= burst; i++) {
@@ -75,17 +88,33 @@ public final class SwitchStage {
         }
         this.counts = new int[ports];
         this.touched = new int[ports];
-        this.refMbufs = new long[burst];
-        this.refExtra = new int[burst];
-        this.drops = arena.allocate(PTR, burst);
+        this.refMbufs = new long[2 * burst];
+        this.refExtra = new int[2 * burst];
+        this.drops = arena.allocate(PTR, 2L * burst);
+        this.allTrunks = PortSet.trunks(ports);
+        this.scratch = new PortCounters(ports);
     }
 
     /**
-     * Stages frames {@code 0..n-1} of {@code pkts} (an array of mbuf pointers)
-     * received on {@code inPort}, following {@code decisions[i]} (a port,
-     * {@link Forwarding#FLOOD} or {@link Forwarding#DROP}). Forgets the previous burst.
+     * Stages a burst among ports {@code 0..ports-1}, all live trunks, without VLAN edits
+     * (frames keep their encoding between trunks, so no sink is needed).
      */
     public void stage(int inPort, MemorySegment pkts, int[] decisions, int n) {
+        stage(inPort, pkts, decisions, null, null, n, allTrunks, null, scratch);
+    }
+
+    /**
+     * Stages frames {@code 0..n-1} of {@code pkts} (an array of mbuf pointers) received on
+     * {@code inPort}, following {@code decisions[i]} (a port, {@link Forwarding#FLOOD} or
+     * {@link Forwarding#DROP}), among the live ports of {@code set}. Forgets the previous burst.
+     *
+     * @param vlans   each frame's VLAN as Forwarding gave it ({@link Forwarding#lastVlan}); null: all 0
+     * @param lengths each frame's length (for tx bytes; adjusted for VLAN edits); null: 0
+     * @param sink    for VLAN edits and copies; may be null when {@code set} has no access port
+     * @param c       the lcore's counters: VLAN and copy drops are booked here
+     */
+    public void stage(int inPort, MemorySegment pkts, int[] decisions, int[] vlans, int[] lengths, int n, PortSet set,
+                      MbufSink sink, PortCounters c) {
         final int[] counts = this.counts;
         for (int t = 0; t < nTouched; t++) {
             counts[touched[t]] = 0;
@@ -93,35 +122,148 @@ public final class SwitchStage {
         nTouched = 0;
         nRefs = 0;
         nDrops = 0;
-        final int floodCopies = ports - 1;
+        final boolean inAccess = set.accessVlan(inPort) > 0;
+        final int live = set.size();
         for (int i = 0; i < n; i++) {
             long m = pkts.getAtIndex(PTR, i);
             int d = decisions[i];
-            if (d >= 0 && d < ports && d != inPort) {
-                put(d, m);
-            } else if (d == Forwarding.FLOOD && floodCopies > 0) {
-                for (int p = 0; p < ports; p++) {
-                    if (p != inPort) {
-                        put(p, m);
+            int v = vlans == null ? 0 : vlans[i];
+            int len = lengths == null ? 0 : lengths[i];
+            if (d >= 0) {
+                int pv = set.accessVlan(d);
+                if (d == inPort || pv < 0) {
+                    if (d != inPort) {
+                        c.inc(inPort, PortCounters.DROP_NO_PORT);
+                    }
+                    drop(m);
+                } else if (pv > 0 && pv != v) {
+                    c.inc(inPort, PortCounters.DROP_VLAN);
+                    drop(m);
+                } else if (v != 0 && (pv > 0) != inAccess) {
+                    int edited = edit(sink, m, v, inAccess, len);
+                    if (edited < 0) {
+                        c.inc(inPort, PortCounters.DROP_NO_MBUF);
+                        drop(m);
+                    } else {
+                        put(d, m, edited);
+                    }
+                } else {
+                    put(d, m, len);
+                }
+            } else if (d == Forwarding.FLOOD) {
+                int same = 0;
+                int other = 0;
+                for (int j = 0; j < live; j++) {
+                    int p = set.id(j);
+                    int pv = set.accessVlan(p);
+                    if (p == inPort || (pv > 0 && pv != v)) {
+                        continue;
+                    }
+                    if (v != 0 && (pv > 0) != inAccess) {
+                        other++;
+                    } else {
+                        same++;
                     }
                 }
-                if (floodCopies > 1) {
+                long mo = 0;
+                int otherLen = 0;
+                if (other > 0) {
+                    mo = same == 0 ? m : sink.copy(m);
+                    otherLen = mo == 0 ? -1 : edit(sink, mo, v, inAccess, len);
+                    if (otherLen < 0) {
+                        c.inc(inPort, PortCounters.DROP_NO_MBUF);
+                        if (mo != 0) {
+                            drop(mo);                     // a copy (or the frame itself) without headroom
+                        }
+                        if (mo == m) {
+                            continue;                      // the frame was the other kind's only copy
+                        }
+                        other = 0;
+                    }
+                }
+                if (same + other == 0) {
+                    drop(m);                               // a flood with nowhere to go is freed, never sent back
+                    continue;
+                }
+                for (int j = 0; j < live; j++) {
+                    int p = set.id(j);
+                    int pv = set.accessVlan(p);
+                    if (p == inPort || (pv > 0 && pv != v)) {
+                        continue;
+                    }
+                    if (v != 0 && (pv > 0) != inAccess) {
+                        if (other > 0) {
+                            put(p, mo, otherLen);
+                        }
+                    } else {
+                        put(p, m, len);
+                    }
+                }
+                if (same > 1) {
                     refMbufs[nRefs] = m;
-                    refExtra[nRefs++] = floodCopies - 1;
+                    refExtra[nRefs++] = same - 1;
+                }
+                if (other > 1) {
+                    refMbufs[nRefs] = mo;
+                    refExtra[nRefs++] = other - 1;
                 }
             } else {
-                drops.setAtIndex(PTR, nDrops++, m);
+                drop(m);
             }
         }
     }
 
-    private void put(int p, long m) {
+    /** Re-encodes frame {@code m} of VLAN {@code v} for the other kind of port; its new length, or -1. */
+    private static int edit(MbufSink sink, long m, int v, boolean inAccess, int len) {
+        if (inAccess) {
+            return sink.pushVlan(m, v) ? len + VLAN_HLEN : -1;
+        }
+        sink.popVlan(m);
+        return len - VLAN_HLEN;
+    }
+
+    private void drop(long m) {
+        drops.setAtIndex(PTR, nDrops++, m);
+    }
+
+    private void put(int p, long m, int len) {
         int c = counts[p];
         if (c == 0) {
             touched[nTouched++] = p;
         }
         staging[p].setAtIndex(PTR, c, m);
+        lens[p][c] = len;
         counts[p] = c + 1;
+    }
+
+    /**
+     * Sends the staged burst on tx queue {@code txq} of every touched port: references first,
+     * then one tx burst per port, freeing (and booking as {@code drop_tx_full} of that port)
+     * what it did not take, then the drops. Books tx packets and bytes per port.
+     */
+    public void transmit(MbufSink sink, int txq, PortCounters c) {
+        for (int r = 0; r < nRefs; r++) {
+            sink.addReferences(refMbufs[r], refExtra[r]);
+        }
+        for (int t = 0; t < nTouched; t++) {
+            int p = touched[t];
+            int cnt = counts[p];
+            int sent = sink.txBurst(p, txq, staging[p], cnt);
+            if (sent < cnt) {
+                sink.freeBulk(tails[p][sent], cnt - sent);
+                c.add(p, PortCounters.DROP_TX_FULL, cnt - sent);
+            }
+            long bytes = 0;
+            int[] l = lens[p];
+            for (int i = 0; i < sent; i++) {
+                bytes += l[i];
+            }
+            c.add(p, PortCounters.TX_PACKETS, sent);
+            c.add(p, PortCounters.TX_BYTES, bytes);
+        }
+        if (nDrops > 0) {
+            sink.freeBulk(drops, nDrops);
+        }
     }
 
     /** Number of ports with frames staged in the last burst. */
@@ -174,7 +316,7 @@ public final class SwitchStage {
         return drops;
     }
 
-    /** Number of ports. */
+    /** One more than the largest port id. */
     public int ports() {
         return ports;
     }
