@@ -4,6 +4,7 @@
 #include <string.h>
 #include <rte_config.h>
 #include <rte_eal.h>
+#include <rte_dev.h>
 #include <rte_lcore.h>
 #include <rte_errno.h>
 #include <rte_cycles.h>

@@ -1,5 +1,7 @@
 package io.vswitch.dpdk;
 
+import static io.vswitch.bindings.generated.rte_eal_h.rte_eal_hotplug_add;
+import static io.vswitch.bindings.generated.rte_eal_h.rte_eal_hotplug_remove;
 import static io.vswitch.bindings.generated.rte_ethdev_h.*;
 
 import io.vswitch.bindings.generated.rte_eth_conf;
@@ -19,6 +21,11 @@ import java.lang.foreign.ValueLayout;
  * checked, and the control-plane reads (info, stats, link, MAC) the stats thread uses.
  */
 public final class EthPort {
+    /** How many ports DPDK can have at once (RTE_MAX_ETHPORTS of the installed build); port ids are below it. */
+    public static final int MAX_PORTS = io.vswitch.bindings.generated.rte_eal_h.RTE_MAX_ETHPORTS;
+    /** RSS hash types the programs ask for when a port has several rx queues: IP | TCP | UDP. */
+    public static final long RSS_IP_TCP_UDP = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
+
     public final int id;
     public final String name;
     private final Info info;
@@ -47,6 +54,34 @@ public final class EthPort {
                         + " net_virtio_user0)");
             }
             return new EthPort(Short.toUnsignedInt(id.get(ValueLayout.JAVA_SHORT, 0)), name);
+        }
+    }
+
+    /**
+     * Creates virtual device {@code name} ({@code net_vhost3}, {@code net_tap1}...) with
+     * driver arguments {@code args} at run time (rte_eal_hotplug_add on the vdev bus, what
+     * EAL does for a {@code --vdev}) and returns its port, not yet configured.
+     */
+    public static EthPort attach(String name, String args) {
+        try (Arena a = Arena.ofConfined()) {
+            int rc = rte_eal_hotplug_add(a.allocateFrom("vdev"), a.allocateFrom(name), a.allocateFrom(args));
+            if (rc != 0) {
+                throw new DpdkException(DpdkException.Kind.PORT, name + ": creating the device failed: "
+                        + Eal.strerror(rc) + " (arguments " + args + "; EAL's log above says more)");
+            }
+        }
+        return byName(name);
+    }
+
+    /**
+     * Stops, closes and removes a port made by {@link #attach} or {@code --vdev} (a vhost
+     * server port removes its socket file). The port id may then be reused by a new device.
+     */
+    public void detach() {
+        rte_eth_dev_stop((short) id);
+        rte_eth_dev_close((short) id);
+        try (Arena a = Arena.ofConfined()) {
+            rte_eal_hotplug_remove(a.allocateFrom("vdev"), a.allocateFrom(name));  // after close: nothing left to free
         }
     }
 

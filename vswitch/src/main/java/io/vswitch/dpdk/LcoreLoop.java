@@ -20,6 +20,7 @@ public abstract class LcoreLoop implements Runnable {
     private volatile boolean running = true;
     private volatile int lcoreId = -1;
     private volatile Throwable failure;
+    private volatile boolean finished;
     private volatile long threadId = -1;
     private volatile long allocBaseline;
     private volatile long allocFinal = -1;
@@ -51,6 +52,11 @@ public abstract class LcoreLoop implements Runnable {
     /** The CPU this loop is pinned to. */
     public final int cpu() {
         return cpu;
+    }
+
+    /** True once the loop has returned (stopped or failed): it polls nothing any more. */
+    public final boolean finished() {
+        return finished;
     }
 
     public final Throwable failure() {
@@ -93,6 +99,7 @@ public abstract class LcoreLoop implements Runnable {
             if (javaThread && lcoreId >= 0) {
                 Lcore.unregister();
             }
+            finished = true;
         }
     }
 }

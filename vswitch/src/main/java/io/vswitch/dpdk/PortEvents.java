@@ -21,6 +21,8 @@ import java.util.function.Consumer;
  */
 public final class PortEvents {
     private static final Map<Integer, EthPort> PORTS = new ConcurrentHashMap<>();
+    /** Vhost queue states the guest reported: key port << 16 | rx << 15 | queue. */
+    private static final Map<Integer, Boolean> QUEUES = new ConcurrentHashMap<>();
     private static volatile Consumer<String> log = s -> {};
     private static MemorySegment stub;
 
@@ -43,10 +45,24 @@ public final class PortEvents {
     }
 
     public static synchronized void unwatch(EthPort port) {
+        QUEUES.keySet().removeIf(k -> k >>> 16 == port.id);
         if (stub != null && PORTS.remove(port.id) != null) {
             rte_eth_dev_callback_unregister((short) port.id, RTE_ETH_EVENT_INTR_LSC, stub, MemorySegment.NULL);
             rte_eth_dev_callback_unregister((short) port.id, RTE_ETH_EVENT_QUEUE_STATE, stub, MemorySegment.NULL);
         }
+    }
+
+    private static int key(int port, boolean rx, int queue) {
+        return port << 16 | (rx ? 1 << 15 : 0) | queue;
+    }
+
+    /**
+     * Whether the guest of vhost port {@code port} enabled its {@code queue} (rx: the queue
+     * the switch receives on, the guest's tx ring), as its last queue event said; null when it
+     * said nothing yet (no guest, or not a vhost port).
+     */
+    public static Boolean queueEnabled(int port, boolean rx, int queue) {
+        return QUEUES.get(key(port, rx, queue));
     }
 
     @SuppressWarnings("unused") // upcall target
@@ -63,6 +79,9 @@ public final class PortEvents {
                 try (Arena a = Arena.ofConfined()) {
                     MemorySegment ev = a.allocate(rte_eth_vhost_queue_event.$LAYOUT);
                     while (rte_eth_vhost_h.rte_eth_vhost_get_queue_event(portId, ev) == 0) {
+                        QUEUES.put(key(p.id, rte_eth_vhost_queue_event.rx(ev),
+                                Short.toUnsignedInt(rte_eth_vhost_queue_event.queue_id(ev))),
+                                rte_eth_vhost_queue_event.enable(ev));
                         log.accept(name + ": guest " + (rte_eth_vhost_queue_event.rx(ev) ? "rx" : "tx") + " queue "
                                 + Short.toUnsignedInt(rte_eth_vhost_queue_event.queue_id(ev)) + " "
                                 + (rte_eth_vhost_queue_event.enable(ev) ? "enabled" : "disabled"));

@@ -8,7 +8,7 @@ import java.lang.foreign.*;
 import java.lang.invoke.MethodHandle;
 import static java.lang.foreign.ValueLayout.*;
 
-/** Bindings for rte_cycles.h, rte_eal.h, rte_errno.h, rte_launch.h, rte_lcore.h. */
+/** Bindings for rte_cycles.h, rte_dev.h, rte_eal.h, rte_errno.h, rte_launch.h, rte_lcore.h. */
 @SuppressWarnings("unused")
 public final class rte_eal_h {
     private rte_eal_h() {}
@@ -344,6 +344,44 @@ public final class rte_eal_h {
     public static void rte_delay_us_sleep(int us) {
         try {
             rte_delay_us_sleep$.HANDLE.invokeExact(us);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("unreachable", t);
+        }
+    }
+
+    private static final class rte_eal_hotplug_add$ {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
+        static final MemorySegment ADDR = NativeLibs.find("rte_eal_hotplug_add");
+        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+    /** {@snippet lang=c : int rte_eal_hotplug_add(const char * busname, const char * devname, const char * drvargs) } */
+    public static FunctionDescriptor rte_eal_hotplug_add$descriptor() { return rte_eal_hotplug_add$.DESC; }
+    public static MethodHandle rte_eal_hotplug_add$handle() { return rte_eal_hotplug_add$.HANDLE; }
+    public static MemorySegment rte_eal_hotplug_add$address() { return rte_eal_hotplug_add$.ADDR; }
+    public static int rte_eal_hotplug_add(MemorySegment busname, MemorySegment devname, MemorySegment drvargs) {
+        try {
+            return (int) rte_eal_hotplug_add$.HANDLE.invokeExact(busname, devname, drvargs);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("unreachable", t);
+        }
+    }
+
+    private static final class rte_eal_hotplug_remove$ {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS);
+        static final MemorySegment ADDR = NativeLibs.find("rte_eal_hotplug_remove");
+        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+    /** {@snippet lang=c : int rte_eal_hotplug_remove(const char * busname, const char * devname) } */
+    public static FunctionDescriptor rte_eal_hotplug_remove$descriptor() { return rte_eal_hotplug_remove$.DESC; }
+    public static MethodHandle rte_eal_hotplug_remove$handle() { return rte_eal_hotplug_remove$.HANDLE; }
+    public static MemorySegment rte_eal_hotplug_remove$address() { return rte_eal_hotplug_remove$.ADDR; }
+    public static int rte_eal_hotplug_remove(MemorySegment busname, MemorySegment devname) {
+        try {
+            return (int) rte_eal_hotplug_remove$.HANDLE.invokeExact(busname, devname);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

@@ -57,4 +57,23 @@ public final class rte_mbuf_h {
             throw new AssertionError("unreachable", t);
         }
     }
+
+    private static final class rte_pktmbuf_copy$ {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT);
+        static final MemorySegment ADDR = NativeLibs.find("rte_pktmbuf_copy");
+        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+    /** {@snippet lang=c : struct rte_mbuf * rte_pktmbuf_copy(const struct rte_mbuf * m, struct rte_mempool * mp, uint32_t offset, uint32_t length) } */
+    public static FunctionDescriptor rte_pktmbuf_copy$descriptor() { return rte_pktmbuf_copy$.DESC; }
+    public static MethodHandle rte_pktmbuf_copy$handle() { return rte_pktmbuf_copy$.HANDLE; }
+    public static MemorySegment rte_pktmbuf_copy$address() { return rte_pktmbuf_copy$.ADDR; }
+    public static MemorySegment rte_pktmbuf_copy(MemorySegment m, MemorySegment mp, int offset, int length) {
+        try {
+            return (MemorySegment) rte_pktmbuf_copy$.HANDLE.invokeExact(m, mp, offset, length);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("unreachable", t);
+        }
+    }
 }
