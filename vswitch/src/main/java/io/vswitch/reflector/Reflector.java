@@ -3,15 +3,10 @@ package io.vswitch.reflector;
 import io.vswitch.dpdk.LcoreLoop;
 import io.vswitch.dpdk.EalLaunch;
 
-import static io.vswitch.bindings.generated.rte_ethdev_h.RTE_ETH_RSS_IP;
-import static io.vswitch.bindings.generated.rte_ethdev_h.RTE_ETH_RSS_TCP;
-import static io.vswitch.bindings.generated.rte_ethdev_h.RTE_ETH_RSS_UDP;
 
 import io.vswitch.ExitCode;
 import io.vswitch.UserError;
-import io.vswitch.datapath.Forwarding;
 import io.vswitch.datapath.LcoreList;
-import io.vswitch.datapath.MacTable;
 import io.vswitch.datapath.QueueMap;
 import io.vswitch.datapath.ReflectMode;
 import io.vswitch.dpdk.DpdkIo;
@@ -34,12 +29,10 @@ import java.util.concurrent.TimeUnit;
 import sun.misc.Signal;
 
 /**
- * The init ladder, run and orderly shutdown of both programs vswitch is (after DPDK's
- * skeleton example): the reflector ({@code --mode io|macswap|5tswap}, {@link PollLoop}) and
- * the L2 learning switch ({@code --mode switch}, {@link SwitchLoop}). They share every rung;
- * the switch differs in giving each lcore its own tx queue on every port, in its loops,
- * stats ({@link SwitchStats}) and in the control thread's extra duties (MAC aging once a
- * second, the MAC table dump on SIGUSR1).
+ * The reflector's init ladder, run and orderly shutdown (after DPDK's skeleton example):
+ * {@code --mode io|macswap|5tswap}, one {@link PollLoop} per lcore sending every frame back
+ * on the queue it came from. The L2 switch ({@code --mode switch}) is
+ * {@link io.vswitch.sw.SwitchNode}.
  *
  * <pre>
  *  check args ─► check lcores ─► check sockets ─► EAL init ─► mbuf pool ─► per port: configure
@@ -49,27 +42,10 @@ import sun.misc.Signal;
  * Each rung checks its result; a failure is a {@link UserError} naming the fix.
  */
 public final class Reflector {
-    /** Everything the command line decided; {@code mode} is null with {@code --mode switch} ({@code sw} set). */
+    /** Everything the command line decided. */
     public record Config(List<Vdev> vdevs, int[] cpus, ReflectMode mode, int burst, int rxd, int txd, Integer mbufs,
                          int mbufCache, double statsSeconds, Path statsJson, String filePrefix, boolean noHuge,
-                         int memoryMb, List<String> ealExtra, SwitchOptions sw, boolean ealLoops) {
-        /** True for {@code --mode switch}. */
-        public boolean isSwitch() {
-            return sw != null;
-        }
-    }
-
-    /**
-     * The switch's options ({@code --mode switch} only).
-     *
-     * @param tableSize   MAC table capacity (entries)
-     * @param macAgeNanos entries not seen for this long are forgotten
-     * @param fdbJson     where SIGUSR1 writes the MAC table as JSON; null: stdout
-     */
-    public record SwitchOptions(int tableSize, long macAgeNanos, Path fdbJson) {}
-
-    /** RSS hash types requested, as the seed's reflector did: IP | TCP | UDP. */
-    static final long RSS_REQUESTED = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
+                         int memoryMb, List<String> ealExtra, boolean ealLoops) {}
 
     private final Config cfg;
     private final PrintStream out;
@@ -139,10 +115,6 @@ public final class Reflector {
         } catch (IllegalArgumentException e) {
             throw new UserError(ExitCode.LCORE, e.getMessage());
         }
-        if (cfg.isSwitch() && cfg.vdevs().size() < 2) {
-            throw new UserError(ExitCode.USAGE, "--mode switch needs at least 2 ports: add another --vdev (e.g."
-                    + " net_vhost1,iface=/tmp/sock1, or net_tap0,iface=vsw0 for the host)");
-        }
         List<Path> ownSockets = new ArrayList<>();
         for (Vdev v : cfg.vdevs()) {
             if (v.isVhost()) {
@@ -168,7 +140,6 @@ public final class Reflector {
         Mempool pool = null;
         Thread statsThread = null;
         StatsSink stats = null;
-        MacTable table = null;
         boolean started = false;
         try {
             int rxQueues = 0;
@@ -194,14 +165,7 @@ public final class Reflector {
                 }
                 int q = v.queues();
                 int txq = txQueuesOf(v);
-                if (cfg.isSwitch() && txq > p.info().maxTxQueues()) {
-                    throw new UserError(ExitCode.PORT, v.name() + ": the switch gives each of its " + txq + " lcores"
-                            + " its own tx queue on every port, but this port has " + p.info().maxTxQueues() + ": "
-                            + (v.isVhost() ? "set queues=" + txq + " (or more) in its --vdev"
-                            : v.driver().equals("net_af_packet") ? "set qpairs=" + txq + " in its --vdev"
-                            : "use at most " + p.info().maxTxQueues() + " CPUs in --lcores"));
-                }
-                long rss = p.configure(q, txq, RSS_REQUESTED);
+                long rss = p.configure(q, txq, EthPort.RSS_IP_TCP_UDP);
                 if (q > 1) {
                     log(v.name() + ": " + (rss == 0 ? "the device does not hash (RSS offloads 0x"
                             + Long.toHexString(p.info().rssOffloads()) + "); with vhost the guest picks the queue"
@@ -227,50 +191,28 @@ public final class Reflector {
                         + " descriptors, mac " + p.mac()
                         + (v.isVhost() ? ", socket " + v.iface() + (v.client() ? " (client)" : "") : ""));
             }
-            if (cfg.isSwitch()) {
-                table = new MacTable(cfg.sw().tableSize(), cfg.sw().macAgeNanos());
-                log("mode switch: " + cfg.vdevs().size() + " ports, MAC table of " + table.capacity() + " entries, aging "
-                        + fmtSeconds(cfg.sw().macAgeNanos()) + "; each lcore sends on its own tx queue (lcore i: tx"
-                        + " queue i); `kill -USR1 " + ProcessHandle.current().pid() + "` dumps the MAC table to "
-                        + (cfg.sw().fdbJson() != null ? cfg.sw().fdbJson() : "stdout"));
-            }
-            log("mode " + (cfg.isSwitch() ? "switch" : cfg.mode()) + ", burst " + cfg.burst()
+            log("mode " + cfg.mode() + ", burst " + cfg.burst()
                     + "; queue to lcore mapping:");
             for (String line : plan.describe().split("\n")) {
                 log("  " + line);
             }
-            List<SwitchLoop> switchLoops = new ArrayList<>();
             for (int l = 0; l < plan.lcores(); l++) {
                 int[] pp = plan.ports(l);
                 int[] qq = plan.queues(l);
-                LcoreLoop loop;
-                if (cfg.isSwitch()) {
-                    int nPorts = cfg.vdevs().size();
-                    SwitchLoop sl = new SwitchLoop(plan.cpu(l), DpdkIo.INSTANCE, l, nPorts, cfg.burst(), pp, qq,
-                            new Forwarding(table, nPorts), new SwitchCounters(nPorts));
-                    switchLoops.add(sl);
-                    loop = sl;
-                } else {
-                    QueueCounters[] cs = new QueueCounters[pp.length];
-                    for (int k = 0; k < pp.length; k++) {
-                        cs[k] = byPort[pp[k]][qq[k]];
-                    }
-                    loop = new PollLoop(plan.cpu(l), DpdkIo.INSTANCE, cfg.mode(), cfg.burst(), pp, qq, cs);
+                QueueCounters[] cs = new QueueCounters[pp.length];
+                for (int k = 0; k < pp.length; k++) {
+                    cs[k] = byPort[pp[k]][qq[k]];
                 }
+                LcoreLoop loop = new PollLoop(plan.cpu(l), DpdkIo.INSTANCE, cfg.mode(), cfg.burst(), pp, qq, cs);
                 Thread t = Thread.ofPlatform().name("poll-cpu" + plan.cpu(l)).unstarted(loop);
                 loops.add(loop);
                 threads.add(t);
             }
-            if (cfg.isSwitch()) {
-                stats = new SwitchStats(cfg.vdevs().stream().map(Vdev::name).toList(), switchLoops, table, pool, out,
-                        cfg.statsJson());
-            } else {
-                stats = new StatsReporter(all, pool, loops, out, cfg.statsJson());
-            }
+            stats = new StatsReporter(all, pool, loops, out, cfg.statsJson());
             if (cfg.statsJson() != null) {
                 Files.deleteIfExists(cfg.statsJson());
             }
-            installSignals(table);
+            installSignals();
             if (cfg.ealLoops()) {
                 threads.clear();
                 EalLaunch.launch(loops);
@@ -294,13 +236,8 @@ public final class Reflector {
                 });
             }
             log("running; stop with Ctrl-C or SIGTERM");
-            // Wait for a signal, or for a poll loop to fail; age the MAC table about once a second.
-            long nextExpire = System.nanoTime() + 1_000_000_000L;
+            // Wait for a signal, or for a poll loop to fail.
             while (!stop.await(200, TimeUnit.MILLISECONDS)) {
-                if (table != null && System.nanoTime() - nextExpire >= 0) {
-                    table.expire(System.nanoTime());
-                    nextExpire += 1_000_000_000L;
-                }
                 for (LcoreLoop l : loops) {
                     if (l.failure() != null) {
                         stop.countDown();
@@ -363,48 +300,17 @@ public final class Reflector {
         }
     }
 
-    /** The tx queues a port gets: one per rx queue for the reflector, one per lcore for the switch. */
+    /** The tx queues a port gets: one per rx queue (each frame goes back on the queue it came from). */
     private int txQueuesOf(Vdev v) {
-        return cfg.isSwitch() ? cfg.cpus().length : v.queues();
+        return v.queues();
     }
 
-    private void installSignals(MacTable table) {
+    private void installSignals() {
         for (String sig : List.of("INT", "TERM")) {
             Signal.handle(new Signal(sig), s -> {
                 log("SIG" + s.getName() + ": stopping");
                 stop.countDown();
             });
-        }
-        if (table != null) {
-            Signal.handle(new Signal("USR1"), s -> dumpFdb(table));
-        }
-    }
-
-    /**
-     * The MAC table as JSON (the analogue of {@code ovs-appctl fdb/show}): to
-     * {@code --fdb-json FILE} (written to a temporary file, then renamed, so a reader never
-     * sees half a dump) or else to stdout.
-     */
-    void dumpFdb(MacTable table) {
-        try {
-            List<String> names = cfg.vdevs().stream().map(Vdev::name).toList();
-            String json = table.dump(System.nanoTime(), p -> p >= 0 && p < names.size() ? names.get(p) : null);
-            Path file = cfg.sw().fdbJson();
-            if (file == null) {
-                synchronized (out) {
-                    out.print(json);
-                    out.flush();
-                }
-                return;
-            }
-            Path abs = file.toAbsolutePath();
-            Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
-            Files.writeString(tmp, json);
-            Files.move(tmp, abs, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            log("SIGUSR1: MAC table written to " + file);
-        } catch (Exception e) {
-            log("SIGUSR1: cannot dump the MAC table: " + e);
         }
     }
 

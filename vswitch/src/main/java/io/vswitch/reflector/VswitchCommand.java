@@ -6,6 +6,7 @@ import io.vswitch.UserError;
 import io.vswitch.datapath.LcoreList;
 import io.vswitch.datapath.ReflectMode;
 import io.vswitch.dpdk.Vdev;
+import io.vswitch.sw.SwitchNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,8 +42,9 @@ import picocli.CommandLine.Parameters;
                 "--fdb-json FILE (replaced atomically), or to stdout without it.",
                 "", "Exit codes: 0 ok, 2 usage, 3 hugepages, 4 vhost socket, 5 lcores, 6 EAL, 7 port, 8 mbuf pool, 1 bug."})
 public final class VswitchCommand implements Callable<Integer> {
-    @Option(names = "--vdev", required = true, paramLabel = "SPEC",
-            description = "A virtual device, repeatable: net_vhost0,iface=/tmp/sock0,queues=2[,client=1]")
+    @Option(names = "--vdev", paramLabel = "SPEC",
+            description = "A virtual device, repeatable: net_vhost0,iface=/tmp/sock0,queues=2[,client=1]. Required by the"
+                    + " reflector; optional with --mode switch (ports can be added at run time with vswitchctl)")
     List<String> vdevs = new ArrayList<>();
 
     @Option(names = "--lcores", paramLabel = "CPUS", description = "CPUs for the poll loops, e.g. 1, 2-3, 0,2,4-5 "
@@ -66,6 +68,14 @@ public final class VswitchCommand implements Callable<Integer> {
     @Option(names = "--fdb-json", paramLabel = "FILE",
             description = "Switch: where SIGUSR1 writes the MAC table as JSON (default: stdout)")
     Path fdbJson;
+
+    @Option(names = "--ctl", paramLabel = "PATH", arity = "0..1", fallbackValue = DEFAULT_CTL,
+            description = "Switch: serve the control socket (JSON-RPC 2.0, one request per line; vswitchctl is its"
+                    + " client) on PATH (default with no value: " + DEFAULT_CTL + ")")
+    Path ctl;
+
+    /** Where --ctl listens when given no path, and where vswitchctl looks by default. */
+    public static final String DEFAULT_CTL = "/run/vswitch/vswitch.ctl";
 
 
 
@@ -94,32 +104,60 @@ public final class VswitchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Reflector.Config cfg = config();
-        return new Reflector(cfg, System.out).run();
+        if ("switch".equals(mode)) {
+            return new SwitchNode(switchConfig(), System.out).run();
+        }
+        return new Reflector(config(), System.out).run();
     }
 
+    /** The switch's configuration ({@code --mode switch}). */
+    SwitchNode.Config switchConfig() {
+        if (macTableSize < 1 || macTableSize > (1 << 26)) {
+            throw new UserError(ExitCode.USAGE, "--mac-table-size " + macTableSize + ": must be 1.." + (1 << 26));
+        }
+        if (!(macAge >= 0.001 && macAge <= 1e6)) {
+            throw new UserError(ExitCode.USAGE, "--mac-age " + macAge + ": must be 0.001..1000000 seconds");
+        }
+        if (!loopThreads.equals("java")) {
+            throw new UserError(ExitCode.USAGE, "--loop-threads " + loopThreads + ": the switch runs its loops on Java"
+                    + " threads only");
+        }
+        Common c = common();
+        return new SwitchNode.Config(c.vdevs, c.cpus, dpdk.burst, dpdk.rxd, dpdk.txd, dpdk.mbufs, dpdk.mbufCache,
+                stats, statsJson, dpdk.filePrefix("vswitch"), dpdk.noHuge, dpdk.memoryMb(), dpdk.ealExtra(),
+                macTableSize, (long) (macAge * 1e9), fdbJson, ctl);
+    }
+
+    private record Common(List<Vdev> vdevs, int[] cpus) {}
+
+    /** The reflector's configuration ({@code --mode io|macswap|5tswap}). */
     Reflector.Config config() {
-        ReflectMode m = null;
-        Reflector.SwitchOptions sw = null;
-        if ("switch".equals(mode)) {
-            if (macTableSize < 1 || macTableSize > (1 << 26)) {
-                throw new UserError(ExitCode.USAGE, "--mac-table-size " + macTableSize + ": must be 1.." + (1 << 26));
-            }
-            if (!(macAge >= 0.001 && macAge <= 1e6)) {
-                throw new UserError(ExitCode.USAGE, "--mac-age " + macAge + ": must be 0.001..1000000 seconds");
-            }
-            sw = new Reflector.SwitchOptions(macTableSize, (long) (macAge * 1e9), fdbJson);
-        } else {
-            try {
-                m = ReflectMode.parse(mode);
-            } catch (IllegalArgumentException e) {
-                throw new UserError(ExitCode.USAGE, "--mode: '" + mode + "' is not a reflector mode (io, macswap or"
-                        + " 5tswap) nor switch");
-            }
-            if (fdbJson != null) {
-                throw new UserError(ExitCode.USAGE, "--fdb-json goes with --mode switch");
+        ReflectMode m;
+        try {
+            m = ReflectMode.parse(mode);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(ExitCode.USAGE, "--mode: '" + mode + "' is not a reflector mode (io, macswap or"
+                    + " 5tswap) nor switch");
+        }
+        for (String[] o : new String[][] {{"--fdb-json", fdbJson == null ? null : ""}, {"--ctl", ctl == null ? null : ""}}) {
+            if (o[1] != null) {
+                throw new UserError(ExitCode.USAGE, o[0] + " goes with --mode switch");
             }
         }
+        if (vdevs.isEmpty()) {
+            throw new UserError(ExitCode.USAGE, "the reflector needs a port: --vdev net_vhost0,iface=/tmp/sock0"
+                    + " (only --mode switch starts without ports)");
+        }
+        if (!loopThreads.equals("java") && !loopThreads.equals("eal")) {
+            throw new UserError(ExitCode.USAGE, "--loop-threads " + loopThreads + ": java or eal");
+        }
+        Common c = common();
+        return new Reflector.Config(c.vdevs, c.cpus, m, dpdk.burst, dpdk.rxd, dpdk.txd, dpdk.mbufs, dpdk.mbufCache, stats,
+                statsJson, dpdk.filePrefix("vswitch"), dpdk.noHuge, dpdk.memoryMb(), dpdk.ealExtra(),
+                loopThreads.equals("eal"));
+    }
+
+    private Common common() {
         dpdk.validate();
         if (stats < 0) {
             throw new UserError(ExitCode.USAGE, "--stats " + stats + ": must be >= 0 seconds");
@@ -139,12 +177,7 @@ public final class VswitchCommand implements Callable<Integer> {
                 throw new UserError(ExitCode.USAGE, e.getMessage());
             }
         }
-        if (!loopThreads.equals("java") && !loopThreads.equals("eal")) {
-            throw new UserError(ExitCode.USAGE, "--loop-threads " + loopThreads + ": java or eal");
-        }
-        return new Reflector.Config(vd, cpus, m, dpdk.burst, dpdk.rxd, dpdk.txd, dpdk.mbufs, dpdk.mbufCache, stats,
-                statsJson, dpdk.filePrefix("vswitch"), dpdk.noHuge, dpdk.memoryMb(), dpdk.ealExtra(), sw,
-                loopThreads.equals("eal"));
+        return new Common(vd, cpus);
     }
 
     public static void main(String[] args) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vswitch.Cli;
 import io.vswitch.ExitCode;
+import io.vswitch.sw.SwitchNode;
 import io.vswitch.testutil.CliRun;
 import io.vswitch.testutil.Dpdk;
 import io.vswitch.testutil.Proc;
@@ -22,10 +23,10 @@ import picocli.CommandLine;
 
 /** {@code --mode switch} on the command line: options, defaults, and each user error's line and exit code. */
 class SwitchCliTest {
-    static Reflector.Config config(String... args) {
+    static SwitchNode.Config config(String... args) {
         VswitchCommand c = new VswitchCommand();
         new CommandLine(c).parseArgs(args);
-        return c.config();
+        return c.switchConfig();
     }
 
     static CliRun.Result run(String... args) {
@@ -42,27 +43,28 @@ class SwitchCliTest {
 
     @Test
     void theIssueCommandLineParsesWithDefaults() {
-        Reflector.Config c = config("--mode", "switch", "--vdev", "net_vhost0,iface=/tmp/a", "--vdev",
+        SwitchNode.Config c = config("--mode", "switch", "--vdev", "net_vhost0,iface=/tmp/a", "--vdev",
                 "net_vhost1,iface=/tmp/b,client=1", "--vdev", "net_tap0,iface=vsw0", "--vdev",
                 "net_af_packet0,iface=veth0,qpairs=2");
-        assertTrue(c.isSwitch());
-        assertNull(c.mode());
         assertEquals(4, c.vdevs().size());
+        assertNull(c.ctl(), "no control socket unless --ctl");
         assertTrue(c.vdevs().get(1).client());
         assertEquals(2, c.vdevs().get(3).queues(), "af_packet's queue count is qpairs=");
-        assertEquals(8192, c.sw().tableSize());
-        assertEquals(300_000_000_000L, c.sw().macAgeNanos());
-        assertNull(c.sw().fdbJson());
+        assertEquals(8192, c.tableSize());
+        assertEquals(300_000_000_000L, c.macAgeNanos());
+        assertNull(c.fdbJson());
+        assertEquals(0, config("--mode", "switch").vdevs().size(), "the switch may start with no ports");
+        assertEquals(Path.of("/run/vswitch/vswitch.ctl"), config("--mode", "switch", "--ctl").ctl(), "--ctl's default");
+        assertEquals(Path.of("/tmp/vs.ctl"), config("--mode", "switch", "--ctl", "/tmp/vs.ctl").ctl());
     }
 
     @Test
     void switchOptions() {
-        Reflector.Config c = config("--mode", "switch", "--vdev", "net_vhost0,iface=/a", "--vdev", "net_vhost1,iface=/b",
+        SwitchNode.Config c = config("--mode", "switch", "--vdev", "net_vhost0,iface=/a", "--vdev", "net_vhost1,iface=/b",
                 "--mac-table-size", "1024", "--mac-age", "2.5", "--fdb-json", "/tmp/fdb.json");
-        assertEquals(1024, c.sw().tableSize());
-        assertEquals(2_500_000_000L, c.sw().macAgeNanos());
-        assertEquals(Path.of("/tmp/fdb.json"), c.sw().fdbJson());
-        assertFalse(config("--vdev", "net_vhost0,iface=/a", "--mode", "macswap").isSwitch());
+        assertEquals(1024, c.tableSize());
+        assertEquals(2_500_000_000L, c.macAgeNanos());
+        assertEquals(Path.of("/tmp/fdb.json"), c.fdbJson());
     }
 
     @Test
@@ -75,8 +77,9 @@ class SwitchCliTest {
                 "--fdb-json", "/tmp/x");
         assertError(ExitCode.USAGE, "is not a reflector mode (io, macswap or 5tswap) nor switch", "--vdev",
                 "net_vhost0,iface=/a", "--mode", "bridge");
-        assertError(ExitCode.USAGE, "--mode switch needs at least 2 ports", "--mode", "switch", "--lcores", "0",
-                "--vdev", "net_vhost0,iface=/tmp/vswitch-cli-test.sock");
+        assertError(ExitCode.USAGE, "--ctl goes with --mode switch", "--vdev", "net_vhost0,iface=/a", "--ctl",
+                "/tmp/x.ctl");
+        assertError(ExitCode.USAGE, "the reflector needs a port: --vdev", "--mode", "macswap");
         assertError(ExitCode.USAGE, "qpairs=x is not a queue count", "--mode", "switch", "--vdev",
                 "net_af_packet0,iface=eth0,qpairs=x", "--vdev", "net_vhost0,iface=/a");
     }
@@ -109,7 +112,8 @@ class SwitchCliTest {
             int code = p.waitFor(Duration.ofSeconds(60));
             assertEquals(ExitCode.PORT.code, code, p.tail());
             assertTrue(p.output().contains("vswitch: net_vhost1: the switch gives each of its 2 lcores its own tx queue"
-                    + " on every port, but this port has 1: set queues=2 (or more) in its --vdev"), p.tail());
+                    + " on every port, so a vhost port needs queues >= 2 (it has 1): set queues=2 (or more) in its --vdev"),
+                    p.tail());
         }
     }
 }

@@ -1,0 +1,600 @@
+package io.vswitch.sw;
+
+import io.vswitch.datapath.Forwarding;
+import io.vswitch.datapath.LcoreList;
+import io.vswitch.datapath.MacTable;
+import io.vswitch.datapath.PortCounters;
+import io.vswitch.datapath.PortSet;
+import io.vswitch.datapath.RxAssignment;
+import io.vswitch.dpdk.DpdkException;
+import io.vswitch.dpdk.DpdkIo;
+import io.vswitch.dpdk.Eal;
+import io.vswitch.dpdk.EthPort;
+import io.vswitch.dpdk.Lcore;
+import io.vswitch.dpdk.Mempool;
+import io.vswitch.dpdk.PortEvents;
+import io.vswitch.dpdk.Vdev;
+import io.vswitch.dpdk.VhostSocket;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The L2 switch as a long-running node: EAL, one mbuf pool, one shared MAC table and one
+ * pinned {@link SwitchLoop} per lcore, started with or without ports; ports come and go while
+ * traffic flows ({@link #addPort}, {@link #delPort}: the control socket's port.add and
+ * port.del, and the command line's {@code --vdev}s at start).
+ *
+ * <pre>
+ *  start:  check lcores ─► EAL (no devices) ─► pool ─► MAC table ─► loops (empty plans) ─► --vdev ports
+ *  add:    check name/path ─► hotplug device ─► configure (one tx queue per lcore) ─► rx/tx queues ─► start
+ *          ─► counters' baseline ─► rx queues to the least loaded lcores ─► publish plans ─► every loop acks
+ *  del:    publish plans without it ─► every loop acks ─► flush its MACs ─► stop, close, detach (socket removed)
+ *  stop:   SIGINT/SIGTERM ─► stop loops ─► summary ─► detach every port ─► free pool ─► EAL cleanup
+ * </pre>
+ *
+ * Port changes are serialised by this object's monitor (the control socket serves clients
+ * concurrently); the loops never lock: see {@link SwitchLoop} for how a plan is published
+ * and acknowledged. A port's counters are its slot in each lcore's {@link PortCounters}
+ * minus a baseline taken when it was added (DPDK reuses port ids).
+ */
+public final class SwitchNode {
+    /** Everything the command line decided. */
+    public record Config(List<Vdev> vdevs, int[] cpus, int burst, int rxd, int txd, Integer mbufs, int mbufCache,
+                         double statsSeconds, Path statsJson, String filePrefix, boolean noHuge, int memoryMb,
+                         List<String> ealExtra, int tableSize, long macAgeNanos, Path fdbJson, Path ctl) {}
+
+    /** A port as asked for: the control socket's port.add parameters. */
+    public record PortConfig(String name, String type, String path, String iface, int queues, Integer vlan, String mac) {
+        public boolean vhost() {
+            return type.equals(VHOST_USER) || type.equals(VHOST_USER_CLIENT);
+        }
+    }
+
+    public static final String VHOST_USER = "vhost-user";
+    public static final String VHOST_USER_CLIENT = "vhost-user-client";
+    public static final String TAP = "tap";
+    public static final String AF_PACKET = "af_packet";
+    /** Mbufs in the pool unless --mbufs says otherwise: ports come and go, so it is not sized by the ports at start. */
+    static final int DEFAULT_MBUFS = 16383;
+    private static final long ACK_TIMEOUT_NANOS = 5_000_000_000L;
+
+    /** A live port. */
+    public static final class Port {
+        final PortConfig cfg;
+        final EthPort eth;
+        final String device;
+        final long[] baseline = new long[PortCounters.KINDS];
+
+        Port(PortConfig cfg, EthPort eth, String device) {
+            this.cfg = cfg;
+            this.eth = eth;
+            this.device = device;
+        }
+
+        public PortConfig config() {
+            return cfg;
+        }
+
+        public int id() {
+            return eth.id;
+        }
+
+        public String device() {
+            return device;
+        }
+    }
+
+    private final Config cfg;
+    private final PrintStream out;
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private final Map<String, Port> ports = new LinkedHashMap<>();
+    private final Port[] byId = new Port[EthPort.MAX_PORTS];
+    private final List<SwitchLoop> loops = new ArrayList<>();
+    private RxAssignment rx;
+    private MacTable table;
+    private Mempool pool;
+    private long generation;
+    private int nextDevice;
+
+    public SwitchNode(Config cfg, PrintStream out) {
+        this.cfg = cfg;
+        this.out = out;
+    }
+
+    void log(String s) {
+        synchronized (out) {
+            out.println(LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss.SSS")) + " vswitch: " + s);
+            out.flush();
+        }
+    }
+
+    /** The EAL arguments: no devices (ports are hot-plugged), the control thread on the CPUs the loops leave. */
+    static List<String> ealArgs(Config cfg, List<Integer> allowed) {
+        List<Integer> control = new ArrayList<>(allowed);
+        for (int c : cfg.cpus()) {
+            control.remove(Integer.valueOf(c));
+        }
+        if (control.isEmpty()) {
+            control = allowed;
+        }
+        List<String> a = new ArrayList<>(List.of("vswitch", "--lcores", "0@(" + LcoreList.format(control.stream()
+                .mapToInt(Integer::intValue).toArray()) + ")", "--file-prefix", cfg.filePrefix()));
+        if (cfg.noHuge()) {
+            a.addAll(List.of("--no-huge", "-m", Integer.toString(cfg.memoryMb())));
+        }
+        boolean pci = cfg.ealExtra().stream().anyMatch(s -> s.equals("-a") || s.startsWith("--allow") || s.equals("-b")
+                || s.startsWith("--block"));
+        if (!pci) {
+            a.add("--no-pci");
+        }
+        a.addAll(cfg.ealExtra());
+        return a;
+    }
+
+    /** The port a {@code --vdev} asks for: named after its device. */
+    static PortConfig fromVdev(Vdev v) {
+        return switch (v.driver()) {
+            case "net_vhost" -> {
+                if (v.iface() == null) {
+                    throw new DpdkException(DpdkException.Kind.USAGE, "--vdev " + v.spec()
+                            + ": net_vhost needs iface=/path/to/socket");
+                }
+                yield new PortConfig(v.name(), v.client() ? VHOST_USER_CLIENT : VHOST_USER, v.iface(), null, v.queues(),
+                        null, null);
+            }
+            case "net_tap" -> new PortConfig(v.name(), TAP, null, v.args().get("iface"), v.queues(), null, null);
+            case "net_af_packet" -> new PortConfig(v.name(), AF_PACKET, null, v.args().get("iface"), v.queues(), null,
+                    null);
+            default -> throw new DpdkException(DpdkException.Kind.USAGE, "--vdev " + v.spec() + ": the switch takes"
+                    + " net_vhost, net_tap and net_af_packet devices");
+        };
+    }
+
+    /** Runs until SIGINT/SIGTERM or {@link #shutdown}; returns the exit code. */
+    public int run() throws InterruptedException {
+        List<Integer> allowed = Lcore.allowedCpus();
+        for (int c : cfg.cpus()) {
+            if (!allowed.contains(c)) {
+                throw new DpdkException(DpdkException.Kind.LCORE, "--lcores: CPU " + c + " is not available; this"
+                        + " process may use CPUs " + LcoreList.format(allowed.stream().mapToInt(Integer::intValue)
+                        .toArray()));
+            }
+        }
+        List<PortConfig> initial = new ArrayList<>();
+        for (Vdev v : cfg.vdevs()) {
+            initial.add(fromVdev(v));
+        }
+        List<String> eal = ealArgs(cfg, allowed);
+        log("EAL " + String.join(" ", eal.subList(1, eal.size())));
+        Eal.init(eal);
+        List<Thread> threads = new ArrayList<>();
+        Thread statsThread = null;
+        SwitchStats stats = null;
+        boolean started = false;
+        try {
+            int n = cfg.mbufs() != null ? cfg.mbufs() : DEFAULT_MBUFS;
+            pool = Mempool.create("vswitch_mbufs", n, Math.min(cfg.mbufCache(), 512), 2048 + 128, 0);
+            log("mbuf pool: " + n + " mbufs of 2176 B, cache " + cfg.mbufCache());
+            table = new MacTable(cfg.tableSize(), cfg.macAgeNanos());
+            rx = new RxAssignment(cfg.cpus());
+            PortSet none = PortSet.empty(EthPort.MAX_PORTS);
+            DpdkSink sink = new DpdkSink(DpdkIo.INSTANCE, pool.address());
+            for (int l = 0; l < cfg.cpus().length; l++) {
+                SwitchLoop loop = new SwitchLoop(cfg.cpus()[l], DpdkIo.INSTANCE, sink, l, cfg.burst(),
+                        new Forwarding(table, new PortCounters(EthPort.MAX_PORTS)),
+                        new SwitchLoop.Plan(0, new int[0], new int[0], none));
+                loops.add(loop);
+                threads.add(Thread.ofPlatform().name("poll-cpu" + cfg.cpus()[l]).unstarted(loop));
+            }
+            log("mode switch: MAC table of " + table.capacity() + " entries, aging " + fmtSeconds(cfg.macAgeNanos())
+                    + "; " + loops.size() + " lcore" + (loops.size() > 1 ? "s" : "") + " (each sends on its own tx queue"
+                    + " of every port); `kill -USR1 " + ProcessHandle.current().pid() + "` dumps the MAC table to "
+                    + (cfg.fdbJson() != null ? cfg.fdbJson() : "stdout"));
+            for (Thread t : threads) {
+                t.start();
+            }
+            started = true;
+            for (PortConfig pc : initial) {
+                try {
+                    addPort(pc);
+                } catch (PortRefused e) {
+                    throw new DpdkException(e.reason() == PortRefused.Reason.CANNOT_CREATE
+                            && e.getMessage().contains("socket") ? DpdkException.Kind.SOCKET : DpdkException.Kind.PORT,
+                            e.getMessage());
+                }
+            }
+            stats = new SwitchStats(this, out, cfg.statsJson());
+            if (cfg.statsJson() != null) {
+                Files.deleteIfExists(cfg.statsJson());
+            }
+            installSignals();
+            if (cfg.statsSeconds() > 0) {
+                SwitchStats s = stats;
+                long periodNanos = (long) (cfg.statsSeconds() * 1e9);
+                statsThread = Thread.ofPlatform().daemon().name("stats").start(() -> {
+                    try {
+                        while (!stop.await(periodNanos, TimeUnit.NANOSECONDS)) {
+                            s.sample();
+                        }
+                    } catch (InterruptedException ignored) {
+                        // shutting down
+                    }
+                });
+            }
+            onStarted();
+            log("running; stop with Ctrl-C or SIGTERM");
+            long nextExpire = System.nanoTime() + 1_000_000_000L;
+            while (!stop.await(200, TimeUnit.MILLISECONDS)) {
+                if (System.nanoTime() - nextExpire >= 0) {
+                    table.expire(System.nanoTime());
+                    nextExpire += 1_000_000_000L;
+                }
+                for (SwitchLoop l : loops) {
+                    if (l.failure() != null) {
+                        stop.countDown();
+                    }
+                }
+            }
+            return 0;
+        } catch (IOException e) {
+            throw new DpdkException(DpdkException.Kind.USAGE, "--stats-json: " + e.getMessage());
+        } finally {
+            stop.countDown();
+            onStopping();
+            for (SwitchLoop l : loops) {
+                l.stop();
+            }
+            for (Thread t : threads) {
+                if (t.isAlive()) {
+                    t.join(5000);
+                }
+            }
+            if (statsThread != null) {
+                statsThread.join(2000);
+            }
+            Throwable failure = null;
+            for (SwitchLoop l : loops) {
+                if (l.failure() != null && failure == null) {
+                    failure = l.failure();
+                    log("poll loop on CPU " + l.cpu() + " failed: " + failure);
+                }
+            }
+            if (started && stats != null && failure == null) {
+                stats.summary();
+            }
+            synchronized (this) {
+                for (Port p : new ArrayList<>(ports.values())) {
+                    detach(p);
+                }
+                ports.clear();
+            }
+            if (pool != null) {
+                pool.free();
+            }
+            Eal.cleanup();
+            if (started) {
+                log("stopped");
+            }
+            if (failure instanceof RuntimeException re) {
+                throw re;
+            }
+            if (failure != null) {
+                throw new IllegalStateException("poll loop failed", failure);
+            }
+        }
+    }
+
+    /** Hook: after the ports of the command line are up (the control socket starts here). */
+    protected void onStarted() {}
+
+    /** Hook: before the loops stop. */
+    protected void onStopping() {}
+
+    /** Ends {@link #run} as SIGTERM would. */
+    public void shutdown() {
+        stop.countDown();
+    }
+
+    private void installSignals() {
+        for (String sig : List.of("INT", "TERM")) {
+            sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> {
+                log("SIG" + s.getName() + ": stopping");
+                stop.countDown();
+            });
+        }
+        sun.misc.Signal.handle(new sun.misc.Signal("USR1"), s -> dumpFdbOnSignal());
+    }
+
+    // ------------------------------------------------------------------ ports
+
+    /** Adds a port while the loops run; returns it once every loop polls it. */
+    public synchronized Port addPort(PortConfig pc) throws InterruptedException {
+        if (ports.containsKey(pc.name())) {
+            throw new PortRefused(PortRefused.Reason.NAME_TAKEN, "a port named " + pc.name() + " exists already");
+        }
+        if (ports.size() >= EthPort.MAX_PORTS) {
+            throw new PortRefused(PortRefused.Reason.LIMIT, "the switch has " + ports.size() + " ports, as many as"
+                    + " this DPDK build allows (RTE_MAX_ETHPORTS " + EthPort.MAX_PORTS + "): remove one first");
+        }
+        String path = pc.path() == null ? null : Path.of(pc.path()).toAbsolutePath().normalize().toString();
+        if (path != null) {
+            if (path.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107) {
+                throw new PortRefused(PortRefused.Reason.CANNOT_CREATE, "socket path " + path + " is longer than the"
+                        + " 107 bytes a Unix socket path allows: choose a shorter one");
+            }
+            for (Port p : ports.values()) {
+                if (path.equals(p.cfg.path())) {
+                    throw new PortRefused(PortRefused.Reason.NAME_TAKEN, "socket path " + path + " is used by port "
+                            + p.cfg.name() + " already");
+                }
+            }
+            pc = new PortConfig(pc.name(), pc.type(), path, pc.iface(), pc.queues(), pc.vlan(), pc.mac());
+        }
+        int lcores = loops.size();
+        if (pc.vhost() && pc.queues() < lcores) {
+            throw new PortRefused(PortRefused.Reason.CANNOT_CREATE, pc.name() + ": the switch gives each of its "
+                    + lcores + " lcores its own tx queue on every port, so a vhost port needs queues >= " + lcores
+                    + " (it has " + pc.queues() + "): set queues=" + lcores + " (or more) in its --vdev, or add it with"
+                    + " --queues " + lcores);
+        }
+        if (pc.type().equals(VHOST_USER)) {
+            try {
+                String note = VhostSocket.prepareServerPath(path);
+                if (note != null) {
+                    log(note);
+                }
+            } catch (DpdkException e) {
+                throw new PortRefused(PortRefused.Reason.CANNOT_CREATE, e.getMessage());
+            }
+        } else if (pc.type().equals(VHOST_USER_CLIENT)) {
+            Path dir = Path.of(path).getParent();
+            if (dir != null && !Files.isDirectory(dir)) {
+                throw new PortRefused(PortRefused.Reason.CANNOT_CREATE, "vhost socket directory " + dir + " does not"
+                        + " exist: create it (the guest's QEMU listens there) or choose another path");
+            }
+        } else if (pc.iface() == null) {
+            throw new PortRefused(PortRefused.Reason.CANNOT_CREATE, pc.name() + ": a " + pc.type() + " port needs an"
+                    + " interface name (iface)");
+        }
+        String device = isDeviceName(pc.name()) ? pc.name() : newDeviceName(pc.type());
+        String args = deviceArgs(pc);
+        EthPort eth;
+        try {
+            eth = EthPort.attach(device, args);
+        } catch (DpdkException e) {
+            if (pc.type().equals(VHOST_USER)) {
+                deleteQuietly(path);
+            }
+            throw new PortRefused(PortRefused.Reason.CANNOT_CREATE, e.getMessage());
+        }
+        Port port = new Port(pc, eth, device);
+        try {
+            int txq = lcores;
+            if (txq > eth.info().maxTxQueues()) {
+                throw new DpdkException(DpdkException.Kind.PORT, pc.name() + ": the switch gives each of its " + txq
+                        + " lcores its own tx queue on every port, but this port has " + eth.info().maxTxQueues()
+                        + ": " + (pc.type().equals(AF_PACKET) ? "add it with --queues " + txq
+                        : "use at most " + eth.info().maxTxQueues() + " CPUs in --lcores"));
+            }
+            eth.configure(pc.queues(), txq, EthPort.RSS_IP_TCP_UDP);
+            int[] desc = eth.adjustDescriptors(cfg.rxd(), cfg.txd());
+            for (int q = 0; q < pc.queues(); q++) {
+                eth.setupRxQueue(q, desc[0], pool);
+            }
+            for (int q = 0; q < txq; q++) {
+                eth.setupTxQueue(q, desc[1]);
+            }
+            PortEvents.watch(eth, this::log);
+            eth.start();
+        } catch (DpdkException e) {
+            PortEvents.unwatch(eth);
+            eth.detach();
+            if (pc.type().equals(VHOST_USER)) {
+                deleteQuietly(path);
+            }
+            throw new PortRefused(PortRefused.Reason.CANNOT_CREATE, e.getMessage());
+        }
+        for (int k = 0; k < PortCounters.KINDS; k++) {
+            port.baseline[k] = rawCounter(eth.id, k);
+        }
+        table.flush(eth.id);                       // entries of an earlier port with this id, if any survived
+        ports.put(pc.name(), port);
+        byId[eth.id] = port;
+        rx.add(eth.id, pc.name(), pc.queues());
+        publish();
+        log(pc.name() + ": port " + eth.id + " (" + eth.info().driver() + ") added, " + pc.queues() + " queue"
+                + (pc.queues() > 1 ? "s" : "") + (pc.vlan() != null ? ", access port of VLAN " + pc.vlan() : ", trunk")
+                + ", mac " + eth.mac() + (path != null ? ", socket " + path + (pc.type().equals(VHOST_USER_CLIENT)
+                ? " (client)" : "") : ", interface " + pc.iface()));
+        for (String line : rx.describe().split("\n")) {
+            log("  " + line);
+        }
+        return port;
+    }
+
+    /** Removes a port while the loops run: once no loop polls or sends to it, its MACs go and its device is closed. */
+    public synchronized void delPort(String name) throws InterruptedException {
+        Port p = ports.get(name);
+        if (p == null) {
+            throw new PortRefused(PortRefused.Reason.NO_SUCH_PORT, "no port named " + name);
+        }
+        ports.remove(name);
+        rx.remove(p.eth.id);
+        publish();
+        int flushed = table.flush(p.eth.id);
+        detach(p);
+        log(name + ": port " + p.eth.id + " removed (" + flushed + " MAC" + (flushed == 1 ? "" : "s") + " flushed)");
+    }
+
+    private void detach(Port p) {
+        PortEvents.unwatch(p.eth);
+        p.eth.detach();
+        byId[p.eth.id] = null;
+        if (p.cfg.type().equals(VHOST_USER)) {
+            deleteQuietly(p.cfg.path());          // vhost's close unlinks it; this covers the rest
+        }
+    }
+
+    /** Builds every lcore's plan from the ports and the rx assignment, publishes them and waits for every ack. */
+    private void publish() throws InterruptedException {
+        Map<Integer, Integer> roles = new HashMap<>();
+        for (Port p : ports.values()) {
+            roles.put(p.eth.id, p.cfg.vlan() == null ? PortSet.TRUNK : p.cfg.vlan());
+        }
+        PortSet set = PortSet.of(EthPort.MAX_PORTS, roles);
+        long gen = ++generation;
+        for (int l = 0; l < loops.size(); l++) {
+            loops.get(l).publish(new SwitchLoop.Plan(gen, rx.ports(l), rx.queues(l), set));
+        }
+        for (SwitchLoop l : loops) {
+            if (!l.awaitPlan(gen, ACK_TIMEOUT_NANOS)) {
+                throw new IllegalStateException("poll loop on CPU " + l.cpu() + " did not take plan " + gen + " within "
+                        + ACK_TIMEOUT_NANOS / 1_000_000_000L + " s");
+            }
+        }
+    }
+
+    private static boolean isDeviceName(String name) {
+        return name.matches("(net_vhost|net_tap|net_af_packet)[0-9]+");
+    }
+
+    private String newDeviceName(String type) {
+        String driver = switch (type) {
+            case VHOST_USER, VHOST_USER_CLIENT -> "net_vhost";
+            case TAP -> "net_tap";
+            default -> "net_af_packet";
+        };
+        while (true) {
+            String d = driver + "_vs" + nextDevice++;
+            boolean used = ports.values().stream().anyMatch(p -> p.device.equals(d));
+            if (!used) {
+                return d;
+            }
+        }
+    }
+
+    private String deviceArgs(PortConfig pc) {
+        if (pc.vhost()) {
+            Vdev given = cfg.vdevs().stream().filter(v -> v.name().equals(pc.name())).findFirst().orElse(null);
+            if (given != null) {
+                return given.spec().substring(given.spec().indexOf(',') + 1);
+            }
+            return "iface=" + pc.path() + ",queues=" + pc.queues() + (pc.type().equals(VHOST_USER_CLIENT) ? ",client=1"
+                    : "");
+        }
+        Vdev given = cfg.vdevs().stream().filter(v -> v.name().equals(pc.name())).findFirst().orElse(null);
+        if (given != null) {
+            return given.spec().contains(",") ? given.spec().substring(given.spec().indexOf(',') + 1) : "";
+        }
+        if (pc.type().equals(TAP)) {
+            return "iface=" + pc.iface() + (pc.mac() != null ? ",mac=" + pc.mac() : "");
+        }
+        return "iface=" + pc.iface() + ",qpairs=" + Math.max(pc.queues(), loops.size());
+    }
+
+    private static void deleteQuietly(String path) {
+        try {
+            Files.deleteIfExists(Path.of(path));
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    // ------------------------------------------------------------------ views, for stats and the control socket
+
+    /** The ports, in the order they were added. */
+    public synchronized List<Port> ports() {
+        return List.copyOf(ports.values());
+    }
+
+    /** The port named {@code name}, or a {@link PortRefused} NO_SUCH_PORT. */
+    public synchronized Port port(String name) {
+        Port p = ports.get(name);
+        if (p == null) {
+            throw new PortRefused(PortRefused.Reason.NO_SUCH_PORT, "no port named " + name);
+        }
+        return p;
+    }
+
+    /** The name of port id {@code id}, or null. */
+    public String nameOf(int id) {
+        Port p = id >= 0 && id < byId.length ? byId[id] : null;
+        return p == null ? null : p.cfg.name();
+    }
+
+    private long rawCounter(int id, int kind) {
+        long n = 0;
+        for (SwitchLoop l : loops) {
+            n += l.counters().get(id, kind);
+        }
+        return n;
+    }
+
+    /** A counter of {@code p} ({@link PortCounters} kind), summed over the lcores, since the port was added. */
+    public long counter(Port p, int kind) {
+        return rawCounter(p.eth.id, kind) - p.baseline[kind];
+    }
+
+    /** The lcore polling rx queue {@code queue} of {@code p}, or -1. */
+    public synchronized int lcoreOf(Port p, int queue) {
+        return rx.lcoreOf(p.eth.id, queue);
+    }
+
+    public int cpuOf(int lcore) {
+        return cfg.cpus()[lcore];
+    }
+
+    public List<SwitchLoop> loops() {
+        return List.copyOf(loops);
+    }
+
+    public MacTable table() {
+        return table;
+    }
+
+    public Mempool pool() {
+        return pool;
+    }
+
+    /** Empties the MAC table, or the entries of one port; returns how many went. */
+    public synchronized int flushFdb(String portName) {
+        return table.flush(portName == null ? -1 : port(portName).eth.id);
+    }
+
+    private void dumpFdbOnSignal() {
+        try {
+            String json = SwitchStats.fdbJson(this);
+            Path file = cfg.fdbJson();
+            if (file == null) {
+                synchronized (out) {
+                    out.print(json);
+                    out.flush();
+                }
+                return;
+            }
+            Path abs = file.toAbsolutePath();
+            Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
+            Files.writeString(tmp, json);
+            Files.move(tmp, abs, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            log("SIGUSR1: MAC table written to " + file);
+        } catch (Exception e) {
+            log("SIGUSR1: cannot dump the MAC table: " + e);
+        }
+    }
+
+    static String fmtSeconds(long nanos) {
+        return nanos % 1_000_000_000L == 0 ? nanos / 1_000_000_000L + " s" : nanos / 1e9 + " s";
+    }
+}
