@@ -1,8 +1,9 @@
 package io.vswitch.gen;
 
-import io.vswitch.bindings.generated.vsshim_h;
 import io.vswitch.dpdk.Lcore;
 import io.vswitch.dpdk.Mbufs;
+import io.vswitch.dpdk.PacketIo;
+import io.vswitch.dpdk.Tsc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -41,8 +42,11 @@ import java.lang.foreign.ValueLayout;
  * (volatile write, then the control thread's volatile read) publishes it.
  *
  * <p>Nothing in the loop allocates: bursts are preallocated native arrays with precomputed tail
- * slices, frames are reached through the everything-segment {@link Mbufs#ALL}, the burst calls are
- * the generated static final handles. {@link #allocatedInWindow()} is the thread's allocation
+ * slices, frames are reached through the everything-segment {@link Mbufs#ALL}. DPDK is reached
+ * only through {@code io.vswitch.dpdk}: rx, tx and free through the {@link PacketIo} (in the
+ * program {@code DpdkIo.INSTANCE}, whose calls C2 inlines at these monomorphic sites), alloc_bulk
+ * and rdtsc through {@link Mbufs#allocBulk} and {@link Tsc#read}; all end in the generated
+ * static final handles, linked critical. {@link #allocatedInWindow()} is the thread's allocation
  * counter over the last measured window; the run reports it and the tests assert it is 0.
  */
 public final class GenLoop implements Runnable {
@@ -52,6 +56,7 @@ public final class GenLoop implements Runnable {
             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
 
     private final int cpu;
+    private final PacketIo io;
     private final short port;
     private final int burst;
     private final MemorySegment pool;
@@ -92,6 +97,7 @@ public final class GenLoop implements Runnable {
 
     /**
      * @param cpu CPU to pin to
+     * @param io the device: {@code DpdkIo.INSTANCE} in the program
      * @param port DPDK port id
      * @param pool the mempool to allocate TX mbufs from (rte_mempool *)
      * @param tscHz TSC frequency
@@ -100,8 +106,9 @@ public final class GenLoop implements Runnable {
      * @param tx one TX stream per owned queue (stream id = queue id)
      * @param rx one RX accounting per owned queue
      */
-    public GenLoop(int cpu, int port, MemorySegment pool, long tscHz, int burst, int[] queues, TxStream[] tx, RxAccounting[] rx) {
+    public GenLoop(int cpu, PacketIo io, int port, MemorySegment pool, long tscHz, int burst, int[] queues, TxStream[] tx, RxAccounting[] rx) {
         this.cpu = cpu;
+        this.io = io;
         this.tscHz = tscHz;
         this.port = (short) port;
         this.pool = pool;
@@ -205,11 +212,11 @@ public final class GenLoop implements Runnable {
      */
     private void prime() {
         for (int i = 0; i < 300; i++) {
-            vsshim_h.vs_rdtsc();
-            vsshim_h.vs_pktmbuf_alloc_bulk(pool, pkts, 0);
-            vsshim_h.vs_pktmbuf_free_bulk(tails[0], 0);
-            vsshim_h.vs_eth_tx_burst(port, queues[0], pkts, (short) 0);
-            vsshim_h.vs_eth_rx_burst(port, queues[0], pkts, (short) 0);
+            Tsc.read();
+            Mbufs.allocBulk(pool, pkts, 0);
+            io.freeBulk(tails[0], 0);
+            io.txBurst(port, queues[0], pkts, 0);
+            io.rxBurst(port, queues[0], pkts, 0);
             THREADS.getCurrentThreadAllocatedBytes();
         }
         final int slot = 2048;
@@ -219,7 +226,7 @@ public final class GenLoop implements Runnable {
         for (int k = 0; k < queues.length; k++) {
             TxStream s = tx[k];
             RxAccounting probe = new RxAccounting(s.stream(), tscHz, 64, 1);
-            long tsc = vsshim_h.vs_rdtsc();
+            long tsc = Tsc.read();
             int[] lens = new int[3];
             for (int i = 0; i < 3; i++) lens[i] = s.next(mem, base + (long) i * slot, tsc);
             probe.onFrame(mem, base + slot, lens[1], tsc + 1);     // new
@@ -264,7 +271,7 @@ public final class GenLoop implements Runnable {
             RxAccounting probe = new RxAccounting(s.stream(), tscHz, RxAccounting.DEFAULT_WINDOW, 1);
             final int rounds = 30_000;
             for (int i = 0; i < rounds; i++) {
-                long tsc = vsshim_h.vs_rdtsc();
+                long tsc = Tsc.read();
                 int n = hot.due(tsc, 1);
                 hot.sent(n);
                 Mbufs.recycle(fakeBurst, 1, poolAddress);
@@ -273,10 +280,10 @@ public final class GenLoop implements Runnable {
                 if ((i & 63) == 0) {
                     probe.onBurst(fakeBurst + 8, 1, tsc);   // the fast path's way out
                     Mbufs.recycle(fakeBurst + 8, 1, poolAddress); // not recyclable (no segments)
-                    vsshim_h.vs_pktmbuf_alloc_bulk(pool, pkts, 0);
-                    vsshim_h.vs_eth_tx_burst(port, queues[k], pkts, (short) 0);
-                    vsshim_h.vs_eth_rx_burst(port, queues[k], pkts, (short) 0);
-                    vsshim_h.vs_pktmbuf_free_bulk(pkts, 0);
+                    Mbufs.allocBulk(pool, pkts, 0);
+                    io.txBurst(port, queues[k], pkts, 0);
+                    io.rxBurst(port, queues[k], pkts, 0);
+                    io.freeBulk(pkts, 0);
                 }
             }
             s.unsend(rounds);
@@ -332,7 +339,7 @@ public final class GenLoop implements Runnable {
             }
             case TX_ON -> {
                 double[] r = nextRates;
-                long now = vsshim_h.vs_rdtsc();
+                long now = Tsc.read();
                 for (int k = 0; k < pacers.length; k++)
                     pacers[k] = Double.isInfinite(r[k]) ? RatePacer.unlimited() : new RatePacer(r[k], tscHz, now, 4L * burst);
                 txOn = true;
@@ -342,7 +349,7 @@ public final class GenLoop implements Runnable {
             case MARK -> mark();
             case TX_OFF -> {
                 txOn = false;
-                tscEnd = vsshim_h.vs_rdtsc();
+                tscEnd = Tsc.read();
                 snapshotTx(txPktsEnd, txBytesEnd);
                 long[] w = windowBurstStats;
                 w[0] = txBursts;
@@ -377,42 +384,44 @@ public final class GenLoop implements Runnable {
      * but a peer could send anything) are all freed and the burst is allocated instead.
      */
     private void rxThenTx(int k, short q) {
+        final PacketIo io = this.io;
         final MemorySegment pkts = this.pkts;
         final long pktsAddress = this.pktsAddress;
-        int n = Short.toUnsignedInt(vsshim_h.vs_eth_rx_burst(port, q, pkts, (short) burst));
+        int n = io.rxBurst(port, q, pkts, burst);
         rxPolls++;
         if (n == burst) rxFullBursts++;
-        if (n > 0) rx[k].onBurst(pktsAddress, n, vsshim_h.vs_rdtsc());
+        if (n > 0) rx[k].onBurst(pktsAddress, n, Tsc.read());
         RatePacer p = pacers[k];
-        int due = p.isUnlimited() ? burst : Math.max(p.due(vsshim_h.vs_rdtsc(), burst), 0);
+        int due = p.isUnlimited() ? burst : Math.max(p.due(Tsc.read(), burst), 0);
         int reuse = Math.min(n, due);
         if (reuse > 0 && !Mbufs.recycle(pktsAddress, reuse, poolAddress)) reuse = 0;
-        if (n > reuse) vsshim_h.vs_pktmbuf_free_bulk(tails[reuse], n - reuse);
-        if (due > reuse && vsshim_h.vs_pktmbuf_alloc_bulk(pool, tails[reuse], due - reuse) != 0) {
+        if (n > reuse) io.freeBulk(tails[reuse], n - reuse);
+        if (due > reuse && Mbufs.allocBulk(pool, tails[reuse], due - reuse) != 0) {
             allocFailures++;
             due = reuse;
         }
         if (due == 0) return;
         TxStream s = tx[k];
-        s.fill(pktsAddress, due, vsshim_h.vs_rdtsc());
-        int sent = Short.toUnsignedInt(vsshim_h.vs_eth_tx_burst(port, q, pkts, (short) due));
+        s.fill(pktsAddress, due, Tsc.read());
+        int sent = io.txBurst(port, q, pkts, due);
         txBursts++;
         if (sent < due) {
             txRingFull++;
-            vsshim_h.vs_pktmbuf_free_bulk(tails[sent], due - sent);
+            io.freeBulk(tails[sent], due - sent);
             s.unsend(due - sent);
         }
         p.sent(sent);
     }
 
     private void rxBurst(int k, short q) {
+        final PacketIo io = this.io;
         final MemorySegment pkts = this.pkts;
-        int n = Short.toUnsignedInt(vsshim_h.vs_eth_rx_burst(port, q, pkts, (short) burst));
+        int n = io.rxBurst(port, q, pkts, burst);
         rxPolls++;
         if (n == 0) return;
         if (n == burst) rxFullBursts++;
-        rx[k].onBurst(pktsAddress, n, vsshim_h.vs_rdtsc());
-        vsshim_h.vs_pktmbuf_free_bulk(pkts, n);
+        rx[k].onBurst(pktsAddress, n, Tsc.read());
+        io.freeBulk(pkts, n);
     }
 
     private void mark() {
@@ -421,7 +430,7 @@ public final class GenLoop implements Runnable {
         snapshotTx(txPktsEnd, txBytesEnd);
         txBursts = txRingFull = rxPolls = rxFullBursts = 0;
         allocStart = THREADS.getCurrentThreadAllocatedBytes();
-        tscStart = tscEnd = vsshim_h.vs_rdtsc();
+        tscStart = tscEnd = Tsc.read();
     }
 
     /** Frees what the RX rings hold, unaccounted, until a few polls in a row find nothing. */
@@ -430,9 +439,9 @@ public final class GenLoop implements Runnable {
         while (empty < 1000) {
             boolean any = false;
             for (short q : queues) {
-                int n = Short.toUnsignedInt(vsshim_h.vs_eth_rx_burst(port, q, pkts, (short) burst));
+                int n = io.rxBurst(port, q, pkts, burst);
                 if (n > 0) {
-                    vsshim_h.vs_pktmbuf_free_bulk(pkts, n);
+                    io.freeBulk(pkts, n);
                     any = true;
                 }
             }
