@@ -1,6 +1,6 @@
 package io.vswitch.gen;
 
-import io.vswitch.dpdk.Lcore;
+import io.vswitch.dpdk.LcoreLoop;
 import io.vswitch.dpdk.Mbufs;
 import io.vswitch.dpdk.PacketIo;
 import io.vswitch.dpdk.Tsc;
@@ -36,7 +36,7 @@ import java.lang.foreign.ValueLayout;
  * <li>{@link #TX_OFF}: stop transmitting and close the TX side of the window (RX keeps
  *     accounting: the drain).
  * <li>{@link #HOLD}: stop polling so the control thread can read the accounting.
- * <li>{@link #QUIT}: free whatever the RX rings still hold and leave.
+ * <li>{@link #QUIT}: free whatever the RX rings still hold and leave ({@link #stop} sends it too).
  * </ul>
  * Between acknowledgements only the loop touches the per-queue state; the acknowledgement
  * (volatile write, then the control thread's volatile read) publishes it.
@@ -48,14 +48,14 @@ import java.lang.foreign.ValueLayout;
  * and rdtsc through {@link Mbufs#allocBulk} and {@link Tsc#read}; all end in the generated
  * static final handles, linked critical. {@link #allocatedInWindow()} is the thread's allocation
  * counter over the last measured window; the run reports it and the tests assert it is 0.
+ *
+ * <p>Pinning, lcore registration and failure recording are {@link LcoreLoop}'s; so is
+ * {@link #allocatedInLoop()}, which counts from the end of {@link #link} (priming) on and so
+ * includes the control work between windows.
  */
-public final class GenLoop implements Runnable {
+public final class GenLoop extends LcoreLoop {
     public static final int TX_ON = 1, MARK = 2, TX_OFF = 3, HOLD = 4, QUIT = 5;
 
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-
-    private final int cpu;
     private final PacketIo io;
     private final short port;
     private final int burst;
@@ -92,8 +92,6 @@ public final class GenLoop implements Runnable {
 
     private volatile int command;
     private volatile int ack;
-    private volatile Throwable failure;
-    private volatile int lcoreId = -1;
 
     /**
      * @param cpu CPU to pin to
@@ -107,7 +105,7 @@ public final class GenLoop implements Runnable {
      * @param rx one RX accounting per owned queue
      */
     public GenLoop(int cpu, PacketIo io, int port, MemorySegment pool, long tscHz, int burst, int[] queues, TxStream[] tx, RxAccounting[] rx) {
-        this.cpu = cpu;
+        super(cpu);
         this.io = io;
         this.tscHz = tscHz;
         this.port = (short) port;
@@ -140,7 +138,7 @@ public final class GenLoop implements Runnable {
 
     /** Whether the loop has acted on command word {@code c} (or failed). */
     public boolean acked(int c) {
-        return ack == c || failure != null;
+        return ack == c || failure() != null;
     }
 
     /**
@@ -153,9 +151,6 @@ public final class GenLoop implements Runnable {
         nextRates = pps.clone();
     }
 
-    public int cpu() { return cpu; }
-    public int lcoreId() { return lcoreId; }
-    public Throwable failure() { return failure; }
     public int queueCount() { return queues.length; }
     public int queue(int i) { return queues[i]; }
     public TxStream tx(int i) { return tx[i]; }
@@ -183,17 +178,17 @@ public final class GenLoop implements Runnable {
         return s;
     }
 
+    /** Stopping is quitting: the loop polls its command word, not {@link #running()}. */
     @Override
-    public void run() {
-        try {
-            lcoreId = Lcore.pinAndRegister(cpu);
-            prime();
-            loop();
-        } catch (Throwable t) {
-            failure = t;
-        } finally {
-            if (lcoreId >= 0) Lcore.unregister();
-        }
+    protected void onStop() {
+        command(QUIT);
+    }
+
+    /** Links the handles (the base's) and primes every path the loop may take. */
+    @Override
+    protected void link() {
+        super.link();
+        prime();
     }
 
     /**
@@ -217,7 +212,7 @@ public final class GenLoop implements Runnable {
             io.freeBulk(tails[0], 0);
             io.txBurst(port, queues[0], pkts, 0);
             io.rxBurst(port, queues[0], pkts, 0);
-            THREADS.getCurrentThreadAllocatedBytes();
+            currentThreadAllocatedBytes();
         }
         final int slot = 2048;
         MemorySegment scratch = Arena.global().allocate(4L * slot + 256, 64);
@@ -310,7 +305,8 @@ public final class GenLoop implements Runnable {
      * one OSR-compiled loop) means a deoptimisation of the dispatcher, which a phase change can
      * cause, never sends the packet path back to the interpreter.
      */
-    private void loop() {
+    @Override
+    protected void loop() {
         int seen = 0;
         for (;;) {
             int c = command;
@@ -356,7 +352,7 @@ public final class GenLoop implements Runnable {
                 w[1] = txRingFull;
                 w[2] = rxPolls;
                 w[3] = rxFullBursts;
-                long a = THREADS.getCurrentThreadAllocatedBytes();
+                long a = currentThreadAllocatedBytes();
                 allocWindow = a < 0 || allocStart < 0 ? -1 : a - allocStart;
             }
             case HOLD -> {
@@ -429,7 +425,7 @@ public final class GenLoop implements Runnable {
         snapshotTx(txPktsStart, txBytesStart);
         snapshotTx(txPktsEnd, txBytesEnd);
         txBursts = txRingFull = rxPolls = rxFullBursts = 0;
-        allocStart = THREADS.getCurrentThreadAllocatedBytes();
+        allocStart = currentThreadAllocatedBytes();
         tscStart = tscEnd = Tsc.read();
     }
 
