@@ -23,6 +23,12 @@ public final class EthPort {
     public final String name;
     private final Info info;
 
+    /**
+     * RSS hash types IP | TCP | UDP (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP): what
+     * the reflector asks {@link #configure} for, so programs need not read the bindings.
+     */
+    public static final long RSS_IP_TCP_UDP = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
+
     /** What rte_eth_dev_info_get reports that the ladder needs. */
     public record Info(String driver, int maxRxQueues, int maxTxQueues, long rssOffloads, int socket) {}
 

@@ -3,10 +3,6 @@ package io.vswitch.reflector;
 import io.vswitch.dpdk.LcoreLoop;
 import io.vswitch.dpdk.EalLaunch;
 
-import static io.vswitch.bindings.generated.rte_ethdev_h.RTE_ETH_RSS_IP;
-import static io.vswitch.bindings.generated.rte_ethdev_h.RTE_ETH_RSS_TCP;
-import static io.vswitch.bindings.generated.rte_ethdev_h.RTE_ETH_RSS_UDP;
-
 import io.vswitch.ExitCode;
 import io.vswitch.UserError;
 import io.vswitch.datapath.Forwarding;
@@ -69,7 +65,7 @@ public final class Reflector {
     public record SwitchOptions(int tableSize, long macAgeNanos, Path fdbJson) {}
 
     /** RSS hash types requested, as the seed's reflector did: IP | TCP | UDP. */
-    static final long RSS_REQUESTED = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
+    static final long RSS_REQUESTED = EthPort.RSS_IP_TCP_UDP;
 
     private final Config cfg;
     private final PrintStream out;
