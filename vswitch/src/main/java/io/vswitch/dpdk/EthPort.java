@@ -23,12 +23,15 @@ import java.lang.foreign.ValueLayout;
 public final class EthPort {
     /** How many ports DPDK can have at once (RTE_MAX_ETHPORTS of the installed build); port ids are below it. */
     public static final int MAX_PORTS = io.vswitch.bindings.generated.rte_eal_h.RTE_MAX_ETHPORTS;
-    /** RSS hash types the programs ask for when a port has several rx queues: IP | TCP | UDP. */
-    public static final long RSS_IP_TCP_UDP = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
-
     public final int id;
     public final String name;
     private final Info info;
+
+    /**
+     * RSS hash types IP | TCP | UDP (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP): what
+     * the reflector asks {@link #configure} for, so programs need not read the bindings.
+     */
+    public static final long RSS_IP_TCP_UDP = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
 
     /** What rte_eth_dev_info_get reports that the ladder needs. */
     public record Info(String driver, int maxRxQueues, int maxTxQueues, long rssOffloads, int socket) {}

@@ -10,7 +10,10 @@ import io.vswitch.bindings.generated.vsshim_h;
  * thread, and stop on request.
  *
  * <p>The subclass's {@link #loop} checks {@link #running()} (a volatile read; the loop
- * never writes a volatile) once per round of its (port, queue) pairs.
+ * never writes a volatile) once per round of its (port, queue) pairs, or, if it is driven
+ * by commands of its own (the generator's), turns {@link #stop} into one with {@link #onStop}.
+ * A loop that measures its allocation over a window of its own (the generator's) reads
+ * {@link #currentThreadAllocatedBytes} at the window's ends.
  */
 public abstract class LcoreLoop implements Runnable {
     private static final com.sun.management.ThreadMXBean THREADS =
@@ -43,6 +46,22 @@ public abstract class LcoreLoop implements Runnable {
 
     public final void stop() {
         running = false;
+        onStop();
+    }
+
+    /**
+     * Called by {@link #stop}, on the stopping thread, after {@link #running()} turned false:
+     * for a loop that does not poll {@link #running()} to be told otherwise. Does nothing here.
+     */
+    protected void onStop() {}
+
+    /**
+     * Bytes the calling thread has allocated so far (a counter: take differences), or -1 if the
+     * JVM does not count them. Call it in {@link #link} too, so its first-call costs fall
+     * before the counting starts.
+     */
+    protected static long currentThreadAllocatedBytes() {
+        return THREADS.getCurrentThreadAllocatedBytes();
     }
 
     public final int lcoreId() {

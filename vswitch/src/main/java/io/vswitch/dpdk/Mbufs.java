@@ -112,6 +112,16 @@ public final class Mbufs {
         return true;
     }
 
+    /**
+     * Allocates {@code n} mbufs from {@code pool} (rte_mempool *) into native
+     * {@code pkts[0..n)} (rte_pktmbuf_alloc_bulk): all or none. Returns 0, or a negative
+     * errno when the pool (and its cache) cannot give {@code n}. Critical handle, no
+     * allocation: a loop may call it once per burst.
+     */
+    public static int allocBulk(MemorySegment pool, MemorySegment pkts, int n) {
+        return vsshim_h.vs_pktmbuf_alloc_bulk(pool, pkts, n);
+    }
+
     /** The reference count of mbuf {@code m}'s first segment. */
     public static int refcnt(long m) {
         return Short.toUnsignedInt(ALL.get(U16, m + rte_mbuf.refcnt$OFFSET));

@@ -1,8 +1,9 @@
 package io.vswitch.gen;
 
-import io.vswitch.bindings.generated.vsshim_h;
-import io.vswitch.dpdk.Lcore;
+import io.vswitch.dpdk.LcoreLoop;
 import io.vswitch.dpdk.Mbufs;
+import io.vswitch.dpdk.PacketIo;
+import io.vswitch.dpdk.Tsc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -35,23 +36,27 @@ import java.lang.foreign.ValueLayout;
  * <li>{@link #TX_OFF}: stop transmitting and close the TX side of the window (RX keeps
  *     accounting: the drain).
  * <li>{@link #HOLD}: stop polling so the control thread can read the accounting.
- * <li>{@link #QUIT}: free whatever the RX rings still hold and leave.
+ * <li>{@link #QUIT}: free whatever the RX rings still hold and leave ({@link #stop} sends it too).
  * </ul>
  * Between acknowledgements only the loop touches the per-queue state; the acknowledgement
  * (volatile write, then the control thread's volatile read) publishes it.
  *
  * <p>Nothing in the loop allocates: bursts are preallocated native arrays with precomputed tail
- * slices, frames are reached through the everything-segment {@link Mbufs#ALL}, the burst calls are
- * the generated static final handles. {@link #allocatedInWindow()} is the thread's allocation
+ * slices, frames are reached through the everything-segment {@link Mbufs#ALL}. DPDK is reached
+ * only through {@code io.vswitch.dpdk}: rx, tx and free through the {@link PacketIo} (in the
+ * program {@code DpdkIo.INSTANCE}, whose calls C2 inlines at these monomorphic sites), alloc_bulk
+ * and rdtsc through {@link Mbufs#allocBulk} and {@link Tsc#read}; all end in the generated
+ * static final handles, linked critical. {@link #allocatedInWindow()} is the thread's allocation
  * counter over the last measured window; the run reports it and the tests assert it is 0.
+ *
+ * <p>Pinning, lcore registration and failure recording are {@link LcoreLoop}'s; so is
+ * {@link #allocatedInLoop()}, which counts from the end of {@link #link} (priming) on and so
+ * includes the control work between windows.
  */
-public final class GenLoop implements Runnable {
+public final class GenLoop extends LcoreLoop {
     public static final int TX_ON = 1, MARK = 2, TX_OFF = 3, HOLD = 4, QUIT = 5;
 
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-
-    private final int cpu;
+    private final PacketIo io;
     private final short port;
     private final int burst;
     private final MemorySegment pool;
@@ -87,11 +92,10 @@ public final class GenLoop implements Runnable {
 
     private volatile int command;
     private volatile int ack;
-    private volatile Throwable failure;
-    private volatile int lcoreId = -1;
 
     /**
      * @param cpu CPU to pin to
+     * @param io the device: {@code DpdkIo.INSTANCE} in the program
      * @param port DPDK port id
      * @param pool the mempool to allocate TX mbufs from (rte_mempool *)
      * @param tscHz TSC frequency
@@ -100,8 +104,9 @@ public final class GenLoop implements Runnable {
      * @param tx one TX stream per owned queue (stream id = queue id)
      * @param rx one RX accounting per owned queue
      */
-    public GenLoop(int cpu, int port, MemorySegment pool, long tscHz, int burst, int[] queues, TxStream[] tx, RxAccounting[] rx) {
-        this.cpu = cpu;
+    public GenLoop(int cpu, PacketIo io, int port, MemorySegment pool, long tscHz, int burst, int[] queues, TxStream[] tx, RxAccounting[] rx) {
+        super(cpu);
+        this.io = io;
         this.tscHz = tscHz;
         this.port = (short) port;
         this.pool = pool;
@@ -133,7 +138,7 @@ public final class GenLoop implements Runnable {
 
     /** Whether the loop has acted on command word {@code c} (or failed). */
     public boolean acked(int c) {
-        return ack == c || failure != null;
+        return ack == c || failure() != null;
     }
 
     /**
@@ -146,9 +151,6 @@ public final class GenLoop implements Runnable {
         nextRates = pps.clone();
     }
 
-    public int cpu() { return cpu; }
-    public int lcoreId() { return lcoreId; }
-    public Throwable failure() { return failure; }
     public int queueCount() { return queues.length; }
     public int queue(int i) { return queues[i]; }
     public TxStream tx(int i) { return tx[i]; }
@@ -176,17 +178,17 @@ public final class GenLoop implements Runnable {
         return s;
     }
 
+    /** Stopping is quitting: the loop polls its command word, not {@link #running()}. */
     @Override
-    public void run() {
-        try {
-            lcoreId = Lcore.pinAndRegister(cpu);
-            prime();
-            loop();
-        } catch (Throwable t) {
-            failure = t;
-        } finally {
-            if (lcoreId >= 0) Lcore.unregister();
-        }
+    protected void onStop() {
+        command(QUIT);
+    }
+
+    /** Links the handles (the base's) and primes every path the loop may take. */
+    @Override
+    protected void link() {
+        super.link();
+        prime();
     }
 
     /**
@@ -205,12 +207,12 @@ public final class GenLoop implements Runnable {
      */
     private void prime() {
         for (int i = 0; i < 300; i++) {
-            vsshim_h.vs_rdtsc();
-            vsshim_h.vs_pktmbuf_alloc_bulk(pool, pkts, 0);
-            vsshim_h.vs_pktmbuf_free_bulk(tails[0], 0);
-            vsshim_h.vs_eth_tx_burst(port, queues[0], pkts, (short) 0);
-            vsshim_h.vs_eth_rx_burst(port, queues[0], pkts, (short) 0);
-            THREADS.getCurrentThreadAllocatedBytes();
+            Tsc.read();
+            Mbufs.allocBulk(pool, pkts, 0);
+            io.freeBulk(tails[0], 0);
+            io.txBurst(port, queues[0], pkts, 0);
+            io.rxBurst(port, queues[0], pkts, 0);
+            currentThreadAllocatedBytes();
         }
         final int slot = 2048;
         MemorySegment scratch = Arena.global().allocate(4L * slot + 256, 64);
@@ -219,7 +221,7 @@ public final class GenLoop implements Runnable {
         for (int k = 0; k < queues.length; k++) {
             TxStream s = tx[k];
             RxAccounting probe = new RxAccounting(s.stream(), tscHz, 64, 1);
-            long tsc = vsshim_h.vs_rdtsc();
+            long tsc = Tsc.read();
             int[] lens = new int[3];
             for (int i = 0; i < 3; i++) lens[i] = s.next(mem, base + (long) i * slot, tsc);
             probe.onFrame(mem, base + slot, lens[1], tsc + 1);     // new
@@ -264,7 +266,7 @@ public final class GenLoop implements Runnable {
             RxAccounting probe = new RxAccounting(s.stream(), tscHz, RxAccounting.DEFAULT_WINDOW, 1);
             final int rounds = 30_000;
             for (int i = 0; i < rounds; i++) {
-                long tsc = vsshim_h.vs_rdtsc();
+                long tsc = Tsc.read();
                 int n = hot.due(tsc, 1);
                 hot.sent(n);
                 Mbufs.recycle(fakeBurst, 1, poolAddress);
@@ -273,10 +275,10 @@ public final class GenLoop implements Runnable {
                 if ((i & 63) == 0) {
                     probe.onBurst(fakeBurst + 8, 1, tsc);   // the fast path's way out
                     Mbufs.recycle(fakeBurst + 8, 1, poolAddress); // not recyclable (no segments)
-                    vsshim_h.vs_pktmbuf_alloc_bulk(pool, pkts, 0);
-                    vsshim_h.vs_eth_tx_burst(port, queues[k], pkts, (short) 0);
-                    vsshim_h.vs_eth_rx_burst(port, queues[k], pkts, (short) 0);
-                    vsshim_h.vs_pktmbuf_free_bulk(pkts, 0);
+                    Mbufs.allocBulk(pool, pkts, 0);
+                    io.txBurst(port, queues[k], pkts, 0);
+                    io.rxBurst(port, queues[k], pkts, 0);
+                    io.freeBulk(pkts, 0);
                 }
             }
             s.unsend(rounds);
@@ -303,7 +305,8 @@ public final class GenLoop implements Runnable {
      * one OSR-compiled loop) means a deoptimisation of the dispatcher, which a phase change can
      * cause, never sends the packet path back to the interpreter.
      */
-    private void loop() {
+    @Override
+    protected void loop() {
         int seen = 0;
         for (;;) {
             int c = command;
@@ -332,7 +335,7 @@ public final class GenLoop implements Runnable {
             }
             case TX_ON -> {
                 double[] r = nextRates;
-                long now = vsshim_h.vs_rdtsc();
+                long now = Tsc.read();
                 for (int k = 0; k < pacers.length; k++)
                     pacers[k] = Double.isInfinite(r[k]) ? RatePacer.unlimited() : new RatePacer(r[k], tscHz, now, 4L * burst);
                 txOn = true;
@@ -342,14 +345,14 @@ public final class GenLoop implements Runnable {
             case MARK -> mark();
             case TX_OFF -> {
                 txOn = false;
-                tscEnd = vsshim_h.vs_rdtsc();
+                tscEnd = Tsc.read();
                 snapshotTx(txPktsEnd, txBytesEnd);
                 long[] w = windowBurstStats;
                 w[0] = txBursts;
                 w[1] = txRingFull;
                 w[2] = rxPolls;
                 w[3] = rxFullBursts;
-                long a = THREADS.getCurrentThreadAllocatedBytes();
+                long a = currentThreadAllocatedBytes();
                 allocWindow = a < 0 || allocStart < 0 ? -1 : a - allocStart;
             }
             case HOLD -> {
@@ -377,42 +380,44 @@ public final class GenLoop implements Runnable {
      * but a peer could send anything) are all freed and the burst is allocated instead.
      */
     private void rxThenTx(int k, short q) {
+        final PacketIo io = this.io;
         final MemorySegment pkts = this.pkts;
         final long pktsAddress = this.pktsAddress;
-        int n = Short.toUnsignedInt(vsshim_h.vs_eth_rx_burst(port, q, pkts, (short) burst));
+        int n = io.rxBurst(port, q, pkts, burst);
         rxPolls++;
         if (n == burst) rxFullBursts++;
-        if (n > 0) rx[k].onBurst(pktsAddress, n, vsshim_h.vs_rdtsc());
+        if (n > 0) rx[k].onBurst(pktsAddress, n, Tsc.read());
         RatePacer p = pacers[k];
-        int due = p.isUnlimited() ? burst : Math.max(p.due(vsshim_h.vs_rdtsc(), burst), 0);
+        int due = p.isUnlimited() ? burst : Math.max(p.due(Tsc.read(), burst), 0);
         int reuse = Math.min(n, due);
         if (reuse > 0 && !Mbufs.recycle(pktsAddress, reuse, poolAddress)) reuse = 0;
-        if (n > reuse) vsshim_h.vs_pktmbuf_free_bulk(tails[reuse], n - reuse);
-        if (due > reuse && vsshim_h.vs_pktmbuf_alloc_bulk(pool, tails[reuse], due - reuse) != 0) {
+        if (n > reuse) io.freeBulk(tails[reuse], n - reuse);
+        if (due > reuse && Mbufs.allocBulk(pool, tails[reuse], due - reuse) != 0) {
             allocFailures++;
             due = reuse;
         }
         if (due == 0) return;
         TxStream s = tx[k];
-        s.fill(pktsAddress, due, vsshim_h.vs_rdtsc());
-        int sent = Short.toUnsignedInt(vsshim_h.vs_eth_tx_burst(port, q, pkts, (short) due));
+        s.fill(pktsAddress, due, Tsc.read());
+        int sent = io.txBurst(port, q, pkts, due);
         txBursts++;
         if (sent < due) {
             txRingFull++;
-            vsshim_h.vs_pktmbuf_free_bulk(tails[sent], due - sent);
+            io.freeBulk(tails[sent], due - sent);
             s.unsend(due - sent);
         }
         p.sent(sent);
     }
 
     private void rxBurst(int k, short q) {
+        final PacketIo io = this.io;
         final MemorySegment pkts = this.pkts;
-        int n = Short.toUnsignedInt(vsshim_h.vs_eth_rx_burst(port, q, pkts, (short) burst));
+        int n = io.rxBurst(port, q, pkts, burst);
         rxPolls++;
         if (n == 0) return;
         if (n == burst) rxFullBursts++;
-        rx[k].onBurst(pktsAddress, n, vsshim_h.vs_rdtsc());
-        vsshim_h.vs_pktmbuf_free_bulk(pkts, n);
+        rx[k].onBurst(pktsAddress, n, Tsc.read());
+        io.freeBulk(pkts, n);
     }
 
     private void mark() {
@@ -420,8 +425,8 @@ public final class GenLoop implements Runnable {
         snapshotTx(txPktsStart, txBytesStart);
         snapshotTx(txPktsEnd, txBytesEnd);
         txBursts = txRingFull = rxPolls = rxFullBursts = 0;
-        allocStart = THREADS.getCurrentThreadAllocatedBytes();
-        tscStart = tscEnd = vsshim_h.vs_rdtsc();
+        allocStart = currentThreadAllocatedBytes();
+        tscStart = tscEnd = Tsc.read();
     }
 
     /** Frees what the RX rings hold, unaccounted, until a few polls in a row find nothing. */
@@ -430,9 +435,9 @@ public final class GenLoop implements Runnable {
         while (empty < 1000) {
             boolean any = false;
             for (short q : queues) {
-                int n = Short.toUnsignedInt(vsshim_h.vs_eth_rx_burst(port, q, pkts, (short) burst));
+                int n = io.rxBurst(port, q, pkts, burst);
                 if (n > 0) {
-                    vsshim_h.vs_pktmbuf_free_bulk(pkts, n);
+                    io.freeBulk(pkts, n);
                     any = true;
                 }
             }

@@ -2,14 +2,15 @@ package io.vswitch.gen;
 
 import io.vswitch.ExitCode;
 import io.vswitch.UserError;
-import io.vswitch.bindings.generated.rte_eal_h;
 import io.vswitch.datapath.LcoreList;
 import io.vswitch.datapath.QueueMap;
+import io.vswitch.dpdk.DpdkIo;
 import io.vswitch.dpdk.Eal;
 import io.vswitch.dpdk.EthPort;
 import io.vswitch.dpdk.Lcore;
 import io.vswitch.dpdk.Mempool;
 import io.vswitch.dpdk.PortEvents;
+import io.vswitch.dpdk.Tsc;
 import io.vswitch.dpdk.Vdev;
 import io.vswitch.dpdk.VhostSocket;
 import java.io.IOException;
@@ -165,7 +166,7 @@ public final class Generator {
         installSignals();
         int rc = ExitCode.OK.code;
         try {
-            hz = rte_eal_h.rte_get_tsc_hz();
+            hz = Tsc.hz();
             // One pool for RX and TX: a buffer freed after RX is the next one TX takes (the pool
             // cache is LIFO), while its lines are still in this core's cache. Measured: separate
             // pools with prefilled TX frames were 15-45 % slower at 64 B despite saving the copy.
@@ -281,7 +282,7 @@ public final class Generator {
                 tx[k] = new TxStream(qs[k], mix, flows, srcMac, FrameTemplate.DEFAULT_DST_MAC);
                 rx[k] = new RxAccounting(qs[k], hz, RxAccounting.DEFAULT_WINDOW, sample);
             }
-            GenLoop loop = new GenLoop(plan.cpu(l), port.id, pool.pool, hz, cfg.burst(), qs, tx, rx);
+            GenLoop loop = new GenLoop(plan.cpu(l), DpdkIo.INSTANCE, port.id, pool.pool, hz, cfg.burst(), qs, tx, rx);
             loops.add(loop);
             threads.add(Thread.ofPlatform().name("gen-cpu" + plan.cpu(l)).unstarted(loop));
         }
