@@ -28,7 +28,15 @@ public final class PortEvents {
 
     private PortEvents() {}
 
+    private static final Map<Integer, String> NAMES = new ConcurrentHashMap<>();
+
     public static synchronized void watch(EthPort port, Consumer<String> logger) {
+        watch(port, port.name, logger);
+    }
+
+    /** As {@link #watch(EthPort, Consumer)}, naming the port {@code displayName} in the log lines. */
+    public static synchronized void watch(EthPort port, String displayName, Consumer<String> logger) {
+        NAMES.put(port.id, displayName);
         log = logger;
         if (stub == null) {
             try {
@@ -46,6 +54,7 @@ public final class PortEvents {
 
     public static synchronized void unwatch(EthPort port) {
         QUEUES.keySet().removeIf(k -> k >>> 16 == port.id);
+        NAMES.remove(port.id);
         if (stub != null && PORTS.remove(port.id) != null) {
             rte_eth_dev_callback_unregister((short) port.id, RTE_ETH_EVENT_INTR_LSC, stub, MemorySegment.NULL);
             rte_eth_dev_callback_unregister((short) port.id, RTE_ETH_EVENT_QUEUE_STATE, stub, MemorySegment.NULL);
@@ -69,7 +78,7 @@ public final class PortEvents {
     private static int onEvent(short portId, int event, MemorySegment arg, MemorySegment ret) {
         try {
             EthPort p = PORTS.get(Short.toUnsignedInt(portId));
-            String name = p == null ? "port " + Short.toUnsignedInt(portId) : p.name;
+            String name = p == null ? "port " + Short.toUnsignedInt(portId) : NAMES.getOrDefault(p.id, p.name);
             if (event == RTE_ETH_EVENT_INTR_LSC) {
                 boolean up = p != null && p.linkUp();
                 boolean vhost = p != null && "net_vhost".equals(p.info().driver());

@@ -6,6 +6,7 @@ import io.vswitch.UserError;
 import io.vswitch.datapath.LcoreList;
 import io.vswitch.datapath.ReflectMode;
 import io.vswitch.dpdk.Vdev;
+import io.vswitch.sw.ControlledSwitch;
 import io.vswitch.sw.SwitchNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -105,7 +106,7 @@ public final class VswitchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if ("switch".equals(mode)) {
-            return new SwitchNode(switchConfig(), System.out).run();
+            return new ControlledSwitch(switchConfig(), System.out).run();
         }
         return new Reflector(config(), System.out).run();
     }

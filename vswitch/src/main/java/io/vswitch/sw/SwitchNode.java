@@ -48,7 +48,7 @@ import java.util.concurrent.TimeUnit;
  * and acknowledged. A port's counters are its slot in each lcore's {@link PortCounters}
  * minus a baseline taken when it was added (DPDK reuses port ids).
  */
-public final class SwitchNode {
+public class SwitchNode {
     /** Everything the command line decided. */
     public record Config(List<Vdev> vdevs, int[] cpus, int burst, int rxd, int txd, Integer mbufs, int mbufCache,
                          double statsSeconds, Path statsJson, String filePrefix, boolean noHuge, int memoryMb,
@@ -395,7 +395,7 @@ public final class SwitchNode {
             for (int q = 0; q < txq; q++) {
                 eth.setupTxQueue(q, desc[1]);
             }
-            PortEvents.watch(eth, this::log);
+            PortEvents.watch(eth, pc.name(), this::log);
             eth.start();
         } catch (DpdkException e) {
             PortEvents.unwatch(eth);

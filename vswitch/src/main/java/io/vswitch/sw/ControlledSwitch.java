@@ -1,0 +1,178 @@
+package io.vswitch.sw;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vswitch.Cli;
+import io.vswitch.ctl.ControlServer;
+import io.vswitch.ctl.JsonRpc;
+import io.vswitch.ctl.Params;
+import io.vswitch.ctl.PortRequest;
+import io.vswitch.ctl.RpcError;
+import io.vswitch.dpdk.DpdkException;
+import io.vswitch.dpdk.PortEvents;
+import java.io.PrintStream;
+import java.util.List;
+
+/**
+ * The switch node with its control socket: {@code --ctl PATH} serves JSON-RPC 2.0 (one
+ * request per line) with the methods {@code vswitchctl} uses, each a thin adapter from
+ * params to a {@link SwitchNode} call and from its answer to JSON:
+ *
+ * <pre>
+ *   port.add  {name,type,path|iface,queues,vlan,mac} ─► addPort   ─► the port (as in port.list)
+ *   port.del  {name}                                 ─► delPort   ─► {name, removed: true}
+ *   port.list                                        ─► ports     ─► {ports: [...]}
+ *   port.stats [name]                                ─► counters  ─► {mbufs_in_use, mbufs, ports: [...]}
+ *   fdb.show  [port]   fdb.flush [port]   ping   version
+ * </pre>
+ *
+ * The server serves each client on its own virtual thread; port changes are serialised by
+ * the node. A bad request is answered with a JSON-RPC error and changes nothing; the loops
+ * forward on regardless.
+ */
+public final class ControlledSwitch extends SwitchNode {
+    private final Config cfg;
+    private ControlServer server;
+
+    public ControlledSwitch(Config cfg, PrintStream out) {
+        super(cfg, out);
+        this.cfg = cfg;
+    }
+
+    @Override
+    protected void onStarted() {
+        if (cfg.ctl() == null) {
+            return;
+        }
+        JsonRpc rpc = rpc(this, new Cli.Version().getVersion()[0]);
+        rpc.onInternalError((method, t) -> log("control: " + method + " failed (a bug): " + t));
+        try {
+            server = ControlServer.start(cfg.ctl(), rpc, this::log);
+        } catch (RuntimeException e) {
+            throw new DpdkException(DpdkException.Kind.SOCKET, "--ctl " + cfg.ctl() + ": " + e.getMessage());
+        }
+        log("control socket " + cfg.ctl() + " (vswitchctl --ctl " + cfg.ctl() + " show)");
+    }
+
+    @Override
+    protected void onStopping() {
+        if (server != null) {
+            server.close();
+            server = null;
+        }
+    }
+
+    /** The methods, over {@code node}. */
+    static JsonRpc rpc(SwitchNode node, String version) {
+        JsonRpc rpc = new JsonRpc().registerBuiltins(version);
+        rpc.register("port.add", p -> {
+            PortRequest r = PortRequest.from(p);
+            PortConfig pc = new PortConfig(r.name(), r.type().wireName(), r.path(), r.iface(), r.queues(), r.vlan(),
+                    r.mac());
+            return view(node, call(() -> node.addPort(pc)));
+        });
+        rpc.register("port.del", p -> {
+            p.only("name");
+            String name = p.string("name");
+            call(() -> {
+                node.delPort(name);
+                return null;
+            });
+            return JsonRpc.MAPPER.createObjectNode().put("name", name).put("removed", true);
+        });
+        rpc.register("port.list", p -> {
+            p.only();
+            ObjectNode o = JsonRpc.MAPPER.createObjectNode();
+            ArrayNode a = o.putArray("ports");
+            for (Port port : node.ports()) {
+                a.add(view(node, port));
+            }
+            return o;
+        });
+        rpc.register("port.stats", p -> {
+            p.only("name");
+            String name = p.optString("name");
+            List<Port> ports = name == null ? node.ports() : List.of(call(() -> node.port(name)));
+            ObjectNode o = JsonRpc.MAPPER.createObjectNode();
+            o.put("mbufs_in_use", node.pool().inUse());
+            o.put("mbufs", node.pool().size);
+            ArrayNode a = o.putArray("ports");
+            for (Port port : ports) {
+                a.add(SwitchStats.portStats(node, port));
+            }
+            return o;
+        });
+        rpc.register("fdb.show", p -> {
+            p.only("port");
+            String name = p.optString("port");
+            return call(() -> SwitchStats.fdb(node, name, true));
+        });
+        rpc.register("fdb.flush", p -> {
+            p.only("port");
+            String name = p.optString("port");
+            int n = call(() -> node.flushFdb(name));
+            return JsonRpc.MAPPER.createObjectNode().put("flushed", n);
+        });
+        return rpc;
+    }
+
+    /** A port as port.list and port.add give it. */
+    static ObjectNode view(SwitchNode node, Port p) {
+        ObjectNode o = JsonRpc.MAPPER.createObjectNode();
+        PortConfig c = p.config();
+        o.put("name", c.name());
+        o.put("type", c.type());
+        if (c.path() != null) {
+            o.put("path", c.path());
+        }
+        if (c.iface() != null) {
+            o.put("iface", c.iface());
+        }
+        o.put("queues", c.queues());
+        if (c.vlan() != null) {
+            o.put("vlan", c.vlan());
+        }
+        o.put("mac", p.eth.mac());
+        o.put("port_id", p.id());
+        o.put("device", p.device());
+        o.put("link", p.eth.linkUp() ? "up" : "down");
+        ArrayNode rxqs = o.putArray("rxqs");
+        for (int q = 0; q < c.queues(); q++) {
+            ObjectNode r = rxqs.addObject();
+            r.put("queue", q);
+            int l = node.lcoreOf(p, q);
+            r.put("lcore", l);
+            if (l >= 0) {
+                r.put("cpu", node.cpuOf(l));
+            }
+            if (c.vhost()) {
+                Boolean en = PortEvents.queueEnabled(p.id(), true, q);
+                r.put("enabled", en != null && en);
+            } else {
+                r.put("enabled", true);
+            }
+        }
+        return o;
+    }
+
+    private interface Call<T> {
+        T run() throws InterruptedException;
+    }
+
+    /** Runs a node call, turning its refusals into JSON-RPC errors. */
+    private static <T> T call(Call<T> c) throws RpcError {
+        try {
+            return c.run();
+        } catch (PortRefused e) {
+            throw new RpcError(switch (e.reason()) {
+                case NO_SUCH_PORT -> RpcError.NO_SUCH_PORT;
+                case NAME_TAKEN -> RpcError.PORT_EXISTS;
+                case CANNOT_CREATE -> RpcError.PORT_NOT_CREATED;
+                case LIMIT -> RpcError.LIMIT_REACHED;
+            }, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RpcError(RpcError.INTERNAL_ERROR, "interrupted");
+        }
+    }
+}
