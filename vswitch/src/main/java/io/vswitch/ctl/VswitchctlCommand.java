@@ -152,6 +152,11 @@ public final class VswitchctlCommand implements Callable<Integer> {
         @Override
         public final Integer call() throws RpcError {
             ObjectNode params = params();
+            try {
+                ControlServer.checkLength(parent.ctl.toAbsolutePath());
+            } catch (ControlException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
             JsonNode result;
             try (CtlClient c = CtlClient.connect(parent.ctl)) {
                 result = c.call(method(), params);

@@ -191,6 +191,9 @@ class VswitchctlCommandTest {
                 + " --help)", run("del-port", "a/b"));
         assertFails(2, "vswitchctl: NAME: expected " + PortRequest.NAME_RULE + ", got \"\" (see vswitchctl fdb-flush"
                 + " --help)", run("fdb-flush", ""));
+        String longCtl = "/" + "c".repeat(106);
+        assertFails(2, "vswitchctl: --ctl " + longCtl + " is 107 bytes, longer than the 106 a Java Unix socket path can"
+                + " have: use a shorter path (see vswitchctl ping --help)", runRaw("--ctl", longCtl, "ping"));
         assertEquals(List.of(), received);
     }
 
