@@ -72,7 +72,7 @@ public final class ControlServer implements AutoCloseable {
      * (nobody answers on it) is removed and logged.
      *
      * @param log receives one line per noteworthy event (stale socket removed, connection dropped for a
-     *            line too long, accept failures)
+     *            line too long, accept failures); called from the server's threads, so it must be thread-safe
      * @throws ControlException naming the fix: path too long, path held by another kind of file, a switch
      *                          already answering on it, directory or socket cannot be created
      */

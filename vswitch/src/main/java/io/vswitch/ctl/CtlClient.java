@@ -43,7 +43,7 @@ public final class CtlClient implements AutoCloseable {
         ControlServer.checkLength(abs);
         String notRunning = "cannot reach the switch at " + socket + ": is `vswitch --mode switch --ctl " + socket
                 + "` running?";
-        if (!Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(abs)) {
+        if (Files.notExists(abs, LinkOption.NOFOLLOW_LINKS)) { // not when unknown: an unreadable directory says why below
             throw new ControlException(notRunning);
         }
         SocketChannel ch = null;

@@ -31,6 +31,7 @@ class CtlClientTest {
         });
         Path sock = dir.resolve("c.ctl");
         try (ControlServer s = ControlServer.start(sock, rpc, l -> {}); CtlClient c = CtlClient.connect(sock)) {
+            assertEquals(sock, s.path());
             JsonNode r = c.call("fdb.flush", JsonRpc.MAPPER.createObjectNode().put("port", "vm0"));
             assertEquals(3, r.get("flushed").asInt());
             assertEquals(3, c.call("fdb.flush").get("flushed").asInt(), "a second call on the same connection");
@@ -45,6 +46,7 @@ class CtlClientTest {
         });
         Path sock = dir.resolve("c.ctl");
         try (ControlServer s = ControlServer.start(sock, rpc, l -> {}); CtlClient c = CtlClient.connect(sock)) {
+            assertEquals(sock, s.path());
             RpcError e = assertThrows(RpcError.class, () -> c.call("port.del"));
             assertEquals(RpcError.NO_SUCH_PORT, e.code());
             assertEquals("no port named vm9", e.getMessage());

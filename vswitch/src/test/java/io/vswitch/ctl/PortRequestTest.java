@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** port.add's params: each syntactic rule and its message. */
@@ -186,5 +187,19 @@ class PortRequestTest {
     void portTypeSerialisesByWireName() throws Exception {
         assertEquals("\"af_packet\"", JsonRpc.MAPPER.writeValueAsString(PortType.AF_PACKET));
         assertNull(PortType.fromWire("AF_PACKET"));
+    }
+
+    @Test
+    void portInfoIsWrittenWithTheProtocolsNames() throws Exception {
+        PortRequest r = PortRequest.from(vhost("vm0").put("path", "vm0.sock").put("vlan", 10), BASE);
+        PortInfo p = PortInfo.of(r, 0, true, List.of(new PortInfo.RxQueue(0, 1, 1, true)));
+        String abs = Path.of("vm0.sock").toAbsolutePath().toString();
+        assertEquals("{\"name\":\"vm0\",\"type\":\"vhost-user\",\"path\":\"" + abs + "\",\"iface\":null,\"queues\":1,"
+                + "\"vlan\":10,\"mac\":null,\"port_id\":0,\"link\":\"up\",\"rxqs\":[{\"queue\":0,\"lcore\":1,\"cpu\":1,"
+                + "\"enabled\":true}]}", JsonRpc.MAPPER.writeValueAsString(p));
+        PortInfo t = PortInfo.of(PortRequest.from(tap("vsw0"), BASE), 1, false, List.of());
+        assertEquals(PortInfo.DOWN, t.link());
+        assertNull(t.path());
+        assertNull(t.vlan());
     }
 }
