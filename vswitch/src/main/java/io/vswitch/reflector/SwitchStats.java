@@ -1,5 +1,8 @@
 package io.vswitch.reflector;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vswitch.Json;
 import io.vswitch.datapath.Forwarding;
 import io.vswitch.datapath.MacTable;
 import io.vswitch.dpdk.Mempool;
@@ -78,12 +81,12 @@ public final class SwitchStats implements StatsSink {
         boolean summary = kind.equals("summary");
         double t = (now - start) / 1e9;
         StringBuilder txt = new StringBuilder();
-        StringBuilder js = new StringBuilder();
         txt.append(summary ? String.format(Locale.ROOT, "summary after %.1f s:%n", t)
                 : String.format(Locale.ROOT, "[%7.1fs]%n", t));
         txt.append(String.format(Locale.ROOT, "  %-16s %14s %14s %9s %9s %12s %8s %10s%n", "port", "rx", "tx", "rx Mpps",
                 "tx Mpps", "flooded", "learned", "drops"));
-        js.append(String.format(Locale.ROOT, "{\"type\":\"%s\",\"t\":%.3f,\"interval_s\":%.3f,\"ports\":[", kind, t, dt));
+        ObjectNode js = Json.MAPPER.createObjectNode().put("type", kind).put("t", t).put("interval_s", dt);
+        ArrayNode ports = js.putArray("ports");
         double trx = 0;
         double ttx = 0;
         long tdrops = 0;
@@ -103,14 +106,12 @@ public final class SwitchStats implements StatsSink {
             lastTx[p] = tx;
             txt.append(String.format(Locale.ROOT, "  %-16s %14d %14d %9.3f %9.3f %12d %8d %10d%n", names.get(p), rx, tx,
                     rxPps / 1e6, txPps / 1e6, fwd(p, Forwarding.FLOODED), fwd(p, Forwarding.LEARNED), drops));
-            js.append(p == 0 ? "" : ",").append(String.format(Locale.ROOT,
-                    "{\"port\":%d,\"name\":\"%s\",\"rx_pkts\":%d,\"tx_pkts\":%d,\"rx_bytes\":%d,\"rx_pps\":%.1f,"
-                            + "\"tx_pps\":%.1f,\"tx_drops\":%d,\"drops\":%d", p, names.get(p), rx, tx,
-                    io(p, SwitchCounters.RX_BYTES), rxPps, txPps, txDrop, drops));
+            ObjectNode port = ports.addObject().put("port", p).put("name", names.get(p)).put("rx_pkts", rx)
+                    .put("tx_pkts", tx).put("rx_bytes", io(p, SwitchCounters.RX_BYTES)).put("rx_pps", rxPps)
+                    .put("tx_pps", txPps).put("tx_drops", txDrop).put("drops", drops);
             for (int k = 0; k < Forwarding.COUNTERS; k++) {
-                js.append(",\"").append(Forwarding.COUNTER_NAMES[k]).append("\":").append(fwd(p, k));
+                port.put(Forwarding.COUNTER_NAMES[k], fwd(p, k));
             }
-            js.append('}');
         }
         long[] alloc = StatsSink.allocatedBytes(loops);
         long[] allocDelta = new long[alloc.length];
@@ -127,13 +128,13 @@ public final class SwitchStats implements StatsSink {
                         + " learned (full) | mbufs in use %d/%d | poll-thread alloc %s B%s%n", trx / 1e6, ttx / 1e6,
                 tdrops, live, table.capacity(), failures, inUse, pool.size, StatsSink.join(allocDelta),
                 summary ? " since start (JIT warm-up included)" : " this interval"));
-        js.append(String.format(Locale.ROOT, "],\"rx_pps\":%.1f,\"tx_pps\":%.1f,\"drops\":%d,\"fdb_entries\":%d,"
-                        + "\"fdb_slots_used\":%d,\"fdb_capacity\":%d,\"fdb_learn_failures\":%d,\"mbufs_in_use\":%d,"
-                        + "\"mbufs\":%d,\"poll_alloc_bytes\":[%s],\"poll_alloc_delta\":[%s]}", trx, ttx, tdrops, live,
-                table.entries(), table.capacity(), failures, inUse, pool.size, StatsSink.join(alloc),
-                StatsSink.join(allocDelta)));
+        js.put("rx_pps", trx).put("tx_pps", ttx).put("drops", tdrops).put("fdb_entries", live)
+                .put("fdb_slots_used", table.entries()).put("fdb_capacity", table.capacity())
+                .put("fdb_learn_failures", failures).put("mbufs_in_use", inUse).put("mbufs", pool.size);
+        StatsSink.putArray(js, "poll_alloc_bytes", alloc);
+        StatsSink.putArray(js, "poll_alloc_delta", allocDelta);
         out.print(txt);
         out.flush();
-        StatsSink.appendJson(json, js.toString(), out);
+        StatsSink.appendJson(json, js, out);
     }
 }
