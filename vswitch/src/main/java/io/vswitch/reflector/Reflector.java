@@ -388,7 +388,7 @@ public final class Reflector {
     void dumpFdb(MacTable table) {
         try {
             List<String> names = cfg.vdevs().stream().map(Vdev::name).toList();
-            String json = table.dump(System.nanoTime(), p -> p >= 0 && p < names.size() ? names.get(p) : null);
+            String json = FdbDump.json(table, System.nanoTime(), p -> p >= 0 && p < names.size() ? names.get(p) : null);
             Path file = cfg.sw().fdbJson();
             if (file == null) {
                 synchronized (out) {
