@@ -1,6 +1,8 @@
 package io.vswitch.bench;
 
-import io.vswitch.gen.JsonReader;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vswitch.Json;
 import io.vswitch.bench.Peers.Generator;
 import io.vswitch.bench.Peers.Point;
 import io.vswitch.bench.Peers.Reflector;
@@ -321,17 +323,17 @@ public final class Harness implements Campaign.Starter {
      * what bin/vswitch received but did not send, and the per-second series the tx_pps of each line.
      */
     static Measurement loopWindow(List<String> lines, int from, double seconds) throws RunFailure {
-        List<Object> window = stats(lines.subList(Math.min(from + 1, lines.size()), lines.size()));
+        List<JsonNode> window = stats(lines.subList(Math.min(from + 1, lines.size()), lines.size()));
         if (window.isEmpty()) window = stats(lines.subList(Math.min(from, lines.size()), lines.size()));
         if (window.isEmpty()) throw new RunFailure("bin/vswitch wrote no stats line during the window (--stats-json)");
         double time = 0, rx = 0, tx = 0;
         double[] per = new double[window.size()];
         for (int i = 0; i < per.length; i++) {
-            Object o = window.get(i);
-            double dt = JsonReader.number(o, "interval_s");
-            per[i] = JsonReader.number(o, "tx_pps");
+            JsonNode o = window.get(i);
+            double dt = number(o, "/interval_s");
+            per[i] = number(o, "/tx_pps");
             time += dt;
-            rx += JsonReader.number(o, "rx_pps") * dt;
+            rx += number(o, "/rx_pps") * dt;
             tx += per[i] * dt;
         }
         rx /= time;
@@ -339,35 +341,41 @@ public final class Harness implements Campaign.Starter {
         return new Measurement(rx, tx, rx > 0 ? Math.max(0, 1 - tx / rx) : Double.NaN, Double.NaN, Double.NaN, per, seconds);
     }
 
-    private static List<Object> stats(List<String> lines) throws RunFailure {
-        List<Object> out = new ArrayList<>();
+    private static List<JsonNode> stats(List<String> lines) throws RunFailure {
+        List<JsonNode> out = new ArrayList<>();
         for (String l : lines) {
             if (l.isBlank()) continue;
-            Object o;
+            JsonNode o;
             try {
-                o = JsonReader.parse(l);
-            } catch (IllegalArgumentException e) {
+                o = Json.MAPPER.readTree(l);
+            } catch (JsonProcessingException e) {
                 throw new RunFailure("cannot read bin/vswitch's stats line '" + l + "': " + e.getMessage());
             }
-            if (o instanceof java.util.Map<?, ?> m && "stats".equals(m.get("type"))) out.add(o);
+            if ("stats".equals(o.path("type").textValue())) out.add(o);
         }
         return out;
+    }
+
+    /** The number at {@code pointer} (e.g. {@code /latency_ns/p50}) in {@code doc}, or NaN if it is missing, null or not a number. */
+    static double number(JsonNode doc, String pointer) {
+        JsonNode n = doc.at(pointer);
+        return n.isNumber() ? n.doubleValue() : Double.NaN;
     }
 
     private Measurement measureVswitchGen(Child gen, Child refl, Path json, long t0) throws RunFailure, IOException, InterruptedException {
         int rc = gen.await(Duration.ofSeconds(s.warmup() + s.window() + 60L));
         if (rc != 0) throw new RunFailure("the generator (vswitch-gen) " + exitText(rc) + "\n" + gen.tail(30) + "\n" + refl.tail(15));
         if (!Files.exists(json)) throw new RunFailure("the generator (vswitch-gen) exited 0 but wrote no " + json + "\n" + gen.tail(30));
-        Object doc;
+        JsonNode doc;
         try {
-            doc = JsonReader.parse(Files.readString(json));
-        } catch (IllegalArgumentException e) {
+            doc = Json.MAPPER.readTree(Files.readString(json));
+        } catch (JsonProcessingException e) {
             throw new RunFailure("cannot read the generator's JSON " + json + ": " + e.getMessage());
         }
-        double tx = JsonReader.number(doc, "tx_pps"), rx = JsonReader.number(doc, "rx_pps");
+        double tx = number(doc, "/tx_pps"), rx = number(doc, "/rx_pps");
         if (Double.isNaN(tx) || Double.isNaN(rx)) throw new RunFailure("the generator's JSON " + json + " has no tx_pps/rx_pps");
-        return new Measurement(tx, rx, JsonReader.number(doc, "loss_ratio"), JsonReader.number(doc, "latency_ns", "p50"),
-                JsonReader.number(doc, "latency_ns", "p99"), new double[0], (System.nanoTime() - t0) / 1e9);
+        return new Measurement(tx, rx, number(doc, "/loss_ratio"), number(doc, "/latency_ns/p50"),
+                number(doc, "/latency_ns/p99"), new double[0], (System.nanoTime() - t0) / 1e9);
     }
 
     /** bin/vswitch must exit 0 on SIGTERM; testpmd exits 0 or dies of the signal (143), both fine. */

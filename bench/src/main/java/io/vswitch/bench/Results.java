@@ -1,5 +1,9 @@
 package io.vswitch.bench;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vswitch.Json;
 import io.vswitch.bench.Harness.Measurement;
 import io.vswitch.bench.Peers.Config;
 import io.vswitch.bench.Peers.Generator;
@@ -7,7 +11,7 @@ import io.vswitch.bench.Peers.Point;
 import io.vswitch.bench.Peers.Reflector;
 import io.vswitch.bench.Peers.Topology;
 import io.vswitch.gen.Csv;
-import io.vswitch.gen.Json;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -294,80 +298,60 @@ public final class Results {
         return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
     }
 
-    /** results.json: environment, settings, and per point the statistics and every start. */
+    /** results.json: environment, settings, and per point the statistics and every start (null where not measured). */
     public static String json(Map<String, String> env, Map<String, Object> settings, List<PointResult> rs) {
-        Json j = new Json("  ");
-        j.beginObject();
-        j.name("environment").beginObject();
-        for (Map.Entry<String, String> e : env.entrySet()) j.field(e.getKey(), e.getValue());
-        j.endObject();
-        j.name("settings").beginObject();
-        for (Map.Entry<String, Object> e : settings.entrySet()) {
-            Object v = e.getValue();
-            j.name(e.getKey());
-            if (v instanceof Number n && !(v instanceof Double) && !(v instanceof Float)) j.value(n.longValue());
-            else if (v instanceof Number n) j.value(n.doubleValue());
-            else if (v instanceof Boolean bo) j.value(bo);
+        ObjectNode doc = Json.MAPPER.createObjectNode();
+        ObjectNode e = doc.putObject("environment");
+        env.forEach(e::put);
+        ObjectNode st = doc.putObject("settings");
+        for (Map.Entry<String, Object> en : settings.entrySet()) {
+            String k = en.getKey();
+            Object v = en.getValue();
+            if (v instanceof Number n && !(v instanceof Double) && !(v instanceof Float)) st.put(k, n.longValue());
+            else if (v instanceof Number n) st.put(k, n.doubleValue());
+            else if (v instanceof Boolean bo) st.put(k, bo);
             else if (v instanceof List<?> l) {
-                j.beginArray();
+                ArrayNode a = st.putArray(k);
                 for (Object o : l) {
-                    if (o instanceof Number n) j.value(n.longValue());
-                    else j.value(String.valueOf(o));
+                    if (o instanceof Number n) a.add(n.longValue());
+                    else a.add(String.valueOf(o));
                 }
-                j.endArray();
-            } else j.value(String.valueOf(v));
+            } else st.put(k, String.valueOf(v));
         }
-        j.endObject();
-        j.field("units", "pps are packets per second; mbps are L2 megabits per second counting the 4-byte FCS, not preamble/IFG");
-        j.name("points").beginArray();
+        doc.put("units", "pps are packets per second; mbps are L2 megabits per second counting the 4-byte FCS, not preamble/IFG");
+        ArrayNode points = doc.putArray("points");
         for (PointResult r : rs) {
             Point p = r.point();
-            j.beginObject();
-            j.field("reflector", p.config().reflector().id()).field("generator", p.config().generator().id())
-                    .field("queues", p.config().queues()).field("size", p.size()).field("topology", p.config().topology().id())
-                    .field("starts", r.runs().size());
-            summary(j, "rx_mpps", r.rxMpps());
-            summary(j, "tx_mpps", r.txMpps());
-            summary(j, "rx_mbps", r.rxMbps());
-            summary(j, "tx_mbps", r.txMbps());
-            summary(j, "loss_ratio", r.loss());
-            summary(j, "latency_p50_ns", r.latP50Ns());
-            summary(j, "latency_p99_ns", r.latP99Ns());
-            j.name("runs").beginArray();
+            ObjectNode o = points.addObject();
+            o.put("reflector", p.config().reflector().id()).put("generator", p.config().generator().id())
+                    .put("queues", p.config().queues()).put("size", p.size()).put("topology", p.config().topology().id())
+                    .put("starts", r.runs().size());
+            summary(o, "rx_mpps", r.rxMpps());
+            summary(o, "tx_mpps", r.txMpps());
+            summary(o, "rx_mbps", r.rxMbps());
+            summary(o, "tx_mbps", r.txMbps());
+            summary(o, "loss_ratio", r.loss());
+            summary(o, "latency_p50_ns", r.latP50Ns());
+            summary(o, "latency_p99_ns", r.latP99Ns());
+            ArrayNode runs = o.putArray("runs");
             for (Measurement m : r.runs()) {
-                j.beginObject();
-                numField(j, "tx_pps", m.txPps());
-                numField(j, "rx_pps", m.rxPps());
-                numField(j, "loss_ratio", m.lossRatio());
-                numField(j, "latency_p50_ns", m.latP50Ns());
-                numField(j, "latency_p99_ns", m.latP99Ns());
-                j.name("rx_pps_per_second").beginArray();
-                for (double d : m.rxPerSecond()) j.value(d);
-                j.endArray();
-                numField(j, "seconds", m.seconds());
-                j.endObject();
+                ObjectNode run = runs.addObject().put("tx_pps", m.txPps()).put("rx_pps", m.rxPps())
+                        .put("loss_ratio", m.lossRatio()).put("latency_p50_ns", m.latP50Ns())
+                        .put("latency_p99_ns", m.latP99Ns());
+                ArrayNode per = run.putArray("rx_pps_per_second");
+                for (double d : m.rxPerSecond()) per.add(d);
+                run.put("seconds", m.seconds());
             }
-            j.endArray();
-            j.endObject();
         }
-        j.endArray();
-        j.endObject();
-        return j.toString() + "\n";
+        try {
+            return Json.PRETTY.writeValueAsString(doc) + "\n";
+        } catch (JsonProcessingException ex) {
+            throw new UncheckedIOException(ex);      // a tree of strings and numbers always serialises
+        }
     }
 
-    private static void numField(Json j, String name, double v) {
-        j.name(name);
-        if (Double.isNaN(v)) j.nullValue();
-        else j.value(v);
-    }
-
-    private static void summary(Json j, String name, Summary s) {
-        j.name(name).beginObject();
-        j.field("n", s.n());
-        numField(j, "median", s.median());
-        numField(j, "min", s.min());
-        numField(j, "max", s.max());
-        numField(j, "mean", s.mean());
-        j.endObject();
+    private static void summary(ObjectNode o, String name, Summary s) {
+        o.putObject(name).put("n", s.n()).put("median", s.median()).put("min", s.min()).put("max", s.max())
+                .put("mean", s.mean());
     }
 }

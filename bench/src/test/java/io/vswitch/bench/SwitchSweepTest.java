@@ -16,7 +16,9 @@ import io.vswitch.bench.Peers.Point;
 import io.vswitch.bench.Peers.Reflector;
 import io.vswitch.bench.Peers.Topology;
 import io.vswitch.bench.Results.PointResult;
-import io.vswitch.gen.JsonReader;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vswitch.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,8 +51,9 @@ class SwitchSweepTest {
             + "\"mbufs_in_use\":0,\"mbufs\":8191,\"poll_alloc_bytes\":[923576],\"poll_alloc_delta\":[0]}";
 
     static String line(String type, double intervalS, double rxPps, double txPps) {
-        return String.format(java.util.Locale.ROOT, "{\"type\":\"%s\",\"t\":1,\"interval_s\":%s,\"ports\":[],\"rx_pps\":%s,\"tx_pps\":%s,\"drops\":0}",
-                type, intervalS, rxPps, txPps);
+        ObjectNode o = Json.MAPPER.createObjectNode().put("type", type).put("t", 1).put("interval_s", intervalS);
+        o.putArray("ports");
+        return o.put("rx_pps", rxPps).put("tx_pps", txPps).put("drops", 0).toString();
     }
 
     static Point loopPoint(Reflector r, int size) {
@@ -243,7 +246,7 @@ class SwitchSweepTest {
     }
 
     @Test
-    void csvAndJsonSayWhichTopology() {
+    void csvAndJsonSayWhichTopology() throws Exception {
         String[] csv = Results.csv(sample()).split("\n");
         assertTrue(csv[0].endsWith(",topology"), csv[0]);
         assertTrue(csv[1].startsWith("vswitch-macswap,flowgen,1,64,") && csv[1].endsWith(",one-port"), csv[1]);
@@ -253,16 +256,16 @@ class SwitchSweepTest {
         assertTrue(runs[2].startsWith("vswitch-switch,testpmd-loop,1,64,1,") && runs[2].endsWith(",two-port-loop"), runs[2]);
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("switch", "added");
-        Object doc = JsonReader.parse(Results.json(Map.of(), settings, sample()));
-        List<?> points = (List<?>) ((Map<?, ?>) doc).get("points");
+        JsonNode doc = Json.MAPPER.readTree(Results.json(Map.of(), settings, sample()));
+        JsonNode points = doc.get("points");
         List<String> topo = new ArrayList<>();
-        for (Object p : points) topo.add((String) ((Map<?, ?>) p).get("topology"));
+        for (JsonNode p : points) topo.add(p.get("topology").textValue());
         assertEquals(List.of("one-port", "two-port-loop", "two-port-loop", "two-port-loop", "two-port-loop"), topo);
-        Object sw = points.get(1);
-        assertEquals("vswitch-switch", ((Map<?, ?>) sw).get("reflector"));
-        assertEquals("testpmd-loop", ((Map<?, ?>) sw).get("generator"));
-        assertEquals(5.0, JsonReader.number(sw, "rx_mpps", "median"));
-        assertEquals(3, ((List<?>) ((Map<?, ?>) sw).get("runs")).size());
+        JsonNode sw = points.get(1);
+        assertEquals("vswitch-switch", sw.get("reflector").textValue());
+        assertEquals("testpmd-loop", sw.get("generator").textValue());
+        assertEquals(5.0, Harness.number(sw, "/rx_mpps/median"));
+        assertEquals(3, sw.get("runs").size());
     }
 
     @Test

@@ -1,12 +1,11 @@
 package io.vswitch.datapath;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.security.SecureRandom;
-import java.util.Arrays;
-import java.util.function.IntFunction;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 
 /**
  * The switch's forwarding database: (MAC, VLAN) -> (port, last seen), shared by
@@ -346,99 +345,34 @@ public final class MacTable {
         return maxAgeNanos;
     }
 
-    /** A live entry: a MAC in a VLAN last seen on a port, {@code ageSeconds} ago (rounded). */
+    /**
+     * One live entry: the analogue of a line of {@code ovs-appctl fdb/show}.
+     *
+     * @param port       the port the source was last seen on
+     * @param vlan       its VLAN (0 = untagged)
+     * @param mac        the 48-bit MAC, first octet most significant ({@link #formatMac})
+     * @param ageSeconds seconds since it was last seen, rounded
+     */
     public record Entry(int port, int vlan, long mac, long ageSeconds) {}
 
     /**
-     * The live entries, sorted by port, VLAN and MAC, the analogue of {@code ovs-appctl
-     * fdb/show}. Not for the fast path (allocates); safe to call while lcores forward.
+     * The entries not aged out at {@code nowNanos}, sorted by port, VLAN and MAC (what
+     * {@code ovs-appctl fdb/show} lists). Not for the fast path (allocates); safe to call
+     * while lcores forward.
      */
-    public java.util.List<Entry> entries(long nowNanos) {
-        java.util.List<Entry> out = new java.util.ArrayList<>();
+    public List<Entry> entries(long nowNanos) {
+        List<Entry> out = new ArrayList<>();
         for (int i = 0; i < slots.length; i += 2) {
             long k = (long) SLOT.getAcquire(slots, i);
             long v = (long) SLOT.getAcquire(slots, i + 1);
             if (k < 0 && v != 0 && (long) SLOT.getAcquire(slots, i) == k && !expired(v, nowNanos)) {
                 long ageNanos = Math.max(0, age(v, nowNanos)) << TIME_SHIFT;
-                out.add(new Entry((int) (v >>> 48) - 1, (int) ((k >>> 48) & 0xFFF), k & MASK48,
+                out.add(new Entry((int) (v >>> 48) - 1, (int) (k >>> 48) & 0xFFF, k & MASK48,
                         (ageNanos + 500_000_000L) / 1_000_000_000L));
             }
         }
-        out.sort(java.util.Comparator.comparingInt(Entry::port).thenComparingInt(Entry::vlan)
-                .thenComparingLong(Entry::mac));
+        out.sort(Comparator.comparingInt(Entry::port).thenComparingInt(Entry::vlan).thenComparingLong(Entry::mac));
         return out;
-    }
-
-    /**
-     * Writes the live entries as JSON, the analogue of {@code ovs-appctl
-     * fdb/show}, sorted by port, VLAN and MAC:
-     *
-     * <pre>
-     * {"capacity":4096,"entries":2,"learn_failures":0,"max_age_s":300,"fdb":[
-     *  {"port":0,"name":"net_vhost0","vlan":0,"mac":"52:54:00:00:00:01","age_s":3},
-     *  ...]}
-     * </pre>
-     *
-     * {@code entries} counts the live entries listed. Not for the fast path
-     * (allocates); safe to call while lcores forward.
-     *
-     * @param portName the name of a port id, or null to leave names out
-     */
-    public void dump(Appendable out, long nowNanos, IntFunction<String> portName) {
-        long[] keys = new long[slots.length / 2];      // VLAN << 48 | MAC
-        long[] vals = new long[keys.length];
-        int n = 0;
-        for (int i = 0; i < slots.length; i += 2) {
-            long k = (long) SLOT.getAcquire(slots, i);
-            long v = (long) SLOT.getAcquire(slots, i + 1);
-            if (k < 0 && v != 0 && (long) SLOT.getAcquire(slots, i) == k && !expired(v, nowNanos)) {
-                keys[n] = k & ~PRESENT;
-                vals[n++] = v;
-            }
-        }
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> {
-            int c = Long.compare(vals[a] >>> 48, vals[b] >>> 48);
-            return c != 0 ? c : Long.compare(keys[a], keys[b]);
-        });
-        StringBuilder sb = new StringBuilder(64 + 96 * n);
-        sb.append("{\"capacity\":").append(capacity)
-                .append(",\"entries\":").append(n)
-                .append(",\"learn_failures\":").append(learnFailures())
-                .append(",\"max_age_s\":").append(maxAgeNanos / 1_000_000_000L)
-                .append(",\"fdb\":[");
-        for (int j = 0; j < n; j++) {
-            int i = order[j];
-            long key = keys[i];
-            int port = (int) (vals[i] >>> 48) - 1;
-            long ageNanos = Math.max(0, age(vals[i], nowNanos)) << TIME_SHIFT;
-            sb.append(j == 0 ? "\n {" : ",\n {").append("\"port\":").append(port);
-            String name = portName == null ? null : portName.apply(port);
-            if (name != null) {
-                sb.append(",\"name\":\"");
-                jsonEscape(sb, name);
-                sb.append('"');
-            }
-            sb.append(",\"vlan\":").append((key >>> 48) & 0xFFF)
-                    .append(",\"mac\":\"").append(formatMac(key & MASK48))
-                    .append("\",\"age_s\":").append((ageNanos + 500_000_000L) / 1_000_000_000L).append('}');
-        }
-        sb.append(n == 0 ? "]}\n" : "\n]}\n");
-        try {
-            out.append(sb);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** The JSON dump as a string. */
-    public String dump(long nowNanos, IntFunction<String> portName) {
-        StringBuilder sb = new StringBuilder();
-        dump(sb, nowNanos, portName);
-        return sb.toString();
     }
 
     /** {@code 0x525400000001L} -> {@code "52:54:00:00:00:01"}. */
@@ -452,18 +386,5 @@ public final class MacTable {
             }
         }
         return sb.toString();
-    }
-
-    private static void jsonEscape(StringBuilder sb, String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                sb.append('\\').append(c);
-            } else if (c < 0x20) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
     }
 }

@@ -1,6 +1,9 @@
 package io.vswitch.gen;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vswitch.ExitCode;
+import io.vswitch.Json;
 import io.vswitch.UserError;
 import io.vswitch.datapath.LcoreList;
 import io.vswitch.datapath.QueueMap;
@@ -56,7 +59,7 @@ public final class Generator {
     private long hz;
     private Mempool pool;
     private EthPort port;
-    private final List<String> jsonRuns = new ArrayList<>();
+    private final List<ObjectNode> jsonRuns = new ArrayList<>();
 
     /** One frame in this many is timed under {@code --latency-sample auto} at high rates. */
     static final int AUTO_LATENCY_SAMPLE = 16;
@@ -476,29 +479,24 @@ public final class Generator {
         long a = alloc, f = fails;
         double[] b = burstRatios(loops);
         int inUse = pool.inUse();
-        Json j = new Json("  ");
-        ReportWriter.writeJson(j, r, ndr, x -> x.field("loop_allocated_bytes", a).field("alloc_failures", f)
-                .field("tx_ring_full_ratio", b[0]).field("rx_full_burst_ratio", b[1])
-                .field("mbufs_in_use", inUse).field("mbufs_total", pool.size));
-        jsonRuns.add(j.toString());
+        jsonRuns.add(ReportWriter.toJson(r, ndr, o -> o.put("loop_allocated_bytes", a).put("alloc_failures", f)
+                .put("tx_ring_full_ratio", b[0]).put("rx_full_burst_ratio", b[1])
+                .put("mbufs_in_use", inUse).put("mbufs_total", pool.size)));
     }
 
     /** One run: its report object; several sizes: {@code {"runs": [...]}}. */
     private void writeJson() throws IOException {
         if (cfg.json() == null || jsonRuns.isEmpty()) return;
-        String doc;
+        JsonNode doc;
         if (jsonRuns.size() == 1) {
-            doc = jsonRuns.get(0) + "\n";
+            doc = jsonRuns.get(0);
         } else {
-            StringBuilder sb = new StringBuilder("{\n  \"runs\": [\n");
-            for (int i = 0; i < jsonRuns.size(); i++) {
-                sb.append("    ").append(jsonRuns.get(i).replace("\n", "\n    "));
-                sb.append(i + 1 < jsonRuns.size() ? ",\n" : "\n");
-            }
-            doc = sb.append("  ]\n}\n").toString();
+            ObjectNode all = Json.MAPPER.createObjectNode();
+            all.putArray("runs").addAll(jsonRuns);
+            doc = all;
         }
         Path tmp = cfg.json().resolveSibling(cfg.json().getFileName() + ".tmp");
-        Files.writeString(tmp, doc);
+        Files.writeString(tmp, Json.PRETTY.writeValueAsString(doc) + "\n");
         Files.move(tmp, cfg.json(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         log("wrote " + cfg.json());
     }

@@ -1,5 +1,8 @@
 package io.vswitch.gen;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vswitch.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -98,14 +101,15 @@ public final class NdrSearch {
             steps = List.copyOf(steps);
         }
 
-        /** Writes this result as a JSON object into {@code j}. */
-        public void writeJson(Json j) {
-            j.beginObject().field("ndr_pps", ndrFound ? ndrPps : Double.NaN).field("pdr_pps", pdrFound ? pdrPps : Double.NaN)
-             .field("converged", converged).name("trials").beginArray();
+        /** This result as a JSON object: NDR and PDR rates (null if none passed), whether it converged, the trials. */
+        public ObjectNode toJson() {
+            ObjectNode o = Json.MAPPER.createObjectNode().put("ndr_pps", ndrFound ? ndrPps : Double.NaN)
+                    .put("pdr_pps", pdrFound ? pdrPps : Double.NaN).put("converged", converged);
+            ArrayNode trials = o.putArray("trials");
             for (Step s : steps)
-                j.beginObject().field("pps", s.pps()).field("tx_packets", s.result().txPackets())
-                 .field("rx_packets", s.result().rxPackets()).field("loss_ratio", s.lossRatio()).endObject();
-            j.endArray().endObject();
+                trials.addObject().put("pps", s.pps()).put("tx_packets", s.result().txPackets())
+                        .put("rx_packets", s.result().rxPackets()).put("loss_ratio", s.lossRatio());
+            return o;
         }
 
         @Override

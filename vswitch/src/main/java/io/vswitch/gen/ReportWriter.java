@@ -1,9 +1,15 @@
 package io.vswitch.gen;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vswitch.Json;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Renders a {@link Report} as a human table, as JSON, and as CSV rows for sweeps.
@@ -30,63 +36,50 @@ public final class ReportWriter {
 
     /** Pretty-printed JSON document of {@code r} with the zero-loss search result as {@code "ndr"} (omitted if null). */
     public static String json(Report r, NdrSearch.Result ndr) {
-        Json j = new Json("  ");
-        writeJson(j, r, ndr);
-        return j.toString() + "\n";
-    }
-
-    /** Writes {@code r} (and {@code ndr} unless null) as one JSON object into {@code j}, so callers can embed it. */
-    public static void writeJson(Json j, Report r, NdrSearch.Result ndr) {
-        writeJson(j, r, ndr, null);
+        try {
+            return Json.PRETTY.writeValueAsString(toJson(r, ndr, null)) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);       // a tree of strings and numbers always serialises
+        }
     }
 
     /**
-     * As {@link #writeJson(Json, Report, NdrSearch.Result)}, with {@code extra} (unless null) adding
-     * top-level fields after {@code info} (the generator adds its run diagnostics there).
+     * {@code r} (and {@code ndr} unless null) as one JSON object, so callers can embed it, with
+     * {@code extra} (unless null) adding top-level fields after {@code info} (the generator adds
+     * its run diagnostics there).
      */
-    public static void writeJson(Json j, Report r, NdrSearch.Result ndr, java.util.function.Consumer<Json> extra) {
-        j.beginObject();
-        if (ndr != null) {
-            j.name("ndr");
-            ndr.writeJson(j);
-        }
-        j.name("info").beginObject();
-        for (Map.Entry<String, String> e : r.info().entrySet()) j.field(e.getKey(), e.getValue());
-        j.endObject();
-        if (extra != null) extra.accept(j);
-        metrics(j, r.total());
-        j.name("queues").beginArray();
-        for (QueueStats q : r.queues()) {
-            j.beginObject().field("queue", q.queue());
-            metrics(j, q);
-            j.endObject();
-        }
-        j.endArray();
-        j.endObject();
+    public static ObjectNode toJson(Report r, NdrSearch.Result ndr, Consumer<ObjectNode> extra) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        if (ndr != null) o.set("ndr", ndr.toJson());
+        ObjectNode info = o.putObject("info");
+        for (Map.Entry<String, String> e : r.info().entrySet()) info.put(e.getKey(), e.getValue());
+        if (extra != null) extra.accept(o);
+        metrics(o, r.total());
+        ArrayNode queues = o.putArray("queues");
+        for (QueueStats q : r.queues()) metrics(queues.addObject().put("queue", q.queue()), q);
+        return o;
     }
 
-    private static void metrics(Json j, QueueStats q) {
-        j.field("duration_s", q.seconds())
-         .field("tx_packets", q.txPackets()).field("rx_packets", q.rxPackets())
-         .field("tx_bytes", q.txBytes()).field("rx_bytes", q.rxBytes())
-         .field("tx_pps", q.txPps()).field("rx_pps", q.rxPps())
-         .field("tx_mpps", q.txPps() / 1e6).field("rx_mpps", q.rxPps() / 1e6)
-         .field("tx_gbps_l2", q.txL2Bps() / 1e9).field("rx_gbps_l2", q.rxL2Bps() / 1e9)
-         .field("tx_gbps_line", q.txLineBps() / 1e9).field("rx_gbps_line", q.rxLineBps() / 1e9)
-         .field("lost_packets", q.lostPackets()).field("loss_ratio", q.lossRatio())
-         .field("duplicates", q.duplicates()).field("reordered", q.reordered())
-         .field("foreign", q.foreign()).field("other_stream", q.otherStream());
+    private static void metrics(ObjectNode o, QueueStats q) {
+        o.put("duration_s", q.seconds())
+         .put("tx_packets", q.txPackets()).put("rx_packets", q.rxPackets())
+         .put("tx_bytes", q.txBytes()).put("rx_bytes", q.rxBytes())
+         .put("tx_pps", q.txPps()).put("rx_pps", q.rxPps())
+         .put("tx_mpps", q.txPps() / 1e6).put("rx_mpps", q.rxPps() / 1e6)
+         .put("tx_gbps_l2", q.txL2Bps() / 1e9).put("rx_gbps_l2", q.rxL2Bps() / 1e9)
+         .put("tx_gbps_line", q.txLineBps() / 1e9).put("rx_gbps_line", q.rxLineBps() / 1e9)
+         .put("lost_packets", q.lostPackets()).put("loss_ratio", q.lossRatio())
+         .put("duplicates", q.duplicates()).put("reordered", q.reordered())
+         .put("foreign", q.foreign()).put("other_stream", q.otherStream());
         LatencySummary l = q.latency();
-        j.name("latency_ns").beginObject().field("samples", l.samples());
+        ObjectNode lat = o.putObject("latency_ns").put("samples", l.samples());
         String[] names = {"min", "p50", "p90", "p99", "p999", "max"};
         long[] vals = {l.min(), l.p50(), l.p90(), l.p99(), l.p999(), l.max()};
         for (int i = 0; i < names.length; i++) {
-            j.name(names[i]);
-            if (l.present()) j.value(vals[i]);
-            else j.nullValue();
+            if (l.present()) lat.put(names[i], vals[i]);
+            else lat.putNull(names[i]);
         }
-        j.field("mean", l.present() ? l.mean() : Double.NaN);
-        j.endObject();
+        lat.put("mean", l.present() ? l.mean() : Double.NaN);
     }
 
     /** Human-readable tables (throughput, then latency), one row per queue and a total row. */

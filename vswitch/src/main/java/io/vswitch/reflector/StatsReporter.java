@@ -1,7 +1,9 @@
 package io.vswitch.reflector;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vswitch.Json;
 import io.vswitch.dpdk.LcoreLoop;
-
 import io.vswitch.dpdk.Mempool;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -75,8 +77,8 @@ public final class StatsReporter implements StatsSink {
     private void report(String kind, QueueCounters.Snapshot[] cur, QueueCounters.Snapshot[] prev, double dt, long now) {
         double t = (now - start) / 1e9;
         StringBuilder txt = new StringBuilder();
-        StringBuilder js = new StringBuilder();
-        js.append(String.format(Locale.ROOT, "{\"type\":\"%s\",\"t\":%.3f,\"interval_s\":%.3f,\"queues\":[", kind, t, dt));
+        ObjectNode js = Json.MAPPER.createObjectNode().put("type", kind).put("t", t).put("interval_s", dt);
+        ArrayNode queues = js.putArray("queues");
         long trx = 0, ttx = 0, tbytes = 0, tdrop = 0;
         String header = kind.equals("summary")
                 ? String.format(Locale.ROOT, "summary after %.1f s:", t)
@@ -95,11 +97,10 @@ public final class StatsReporter implements StatsSink {
             txt.append(String.format(Locale.ROOT, "  %-12s q%-2d rx %14d  tx %14d  %8.3f Mpps  %7.3f Gbps  drops %d%n",
                     q.portName, q.queue, cur[i].rxPkts(), cur[i].txPkts(), rx / dt / 1e6, by * 8 / dt / 1e9,
                     cur[i].drops()));
-            js.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
-                    "{\"port\":\"%s\",\"queue\":%d,\"rx_pkts\":%d,\"tx_pkts\":%d,\"rx_bytes\":%d,\"tx_bytes\":%d,"
-                            + "\"drops\":%d,\"rx_pps\":%.1f,\"tx_pps\":%.1f,\"rx_gbps\":%.4f}",
-                    q.portName, q.queue, cur[i].rxPkts(), cur[i].txPkts(), cur[i].rxBytes(), cur[i].txBytes(),
-                    cur[i].drops(), rx / dt, tx / dt, by * 8 / dt / 1e9));
+            queues.addObject().put("port", q.portName).put("queue", q.queue).put("rx_pkts", cur[i].rxPkts())
+                    .put("tx_pkts", cur[i].txPkts()).put("rx_bytes", cur[i].rxBytes()).put("tx_bytes", cur[i].txBytes())
+                    .put("drops", cur[i].drops()).put("rx_pps", rx / dt).put("tx_pps", tx / dt)
+                    .put("rx_gbps", by * 8 / dt / 1e9);
         }
         long[] alloc = allocatedBytes();
         long[] allocDelta = new long[alloc.length];
@@ -114,12 +115,13 @@ public final class StatsReporter implements StatsSink {
                         + "  | mbufs in use %d/%d | poll-thread alloc %s B%s%n",
                 trx / dt / 1e6, ttx / dt / 1e6, tbytes * 8 / dt / 1e9, tdrop, inUse, pool.size, join(allocDelta),
                 kind.equals("summary") ? " since start (JIT warm-up included)" : " this interval"));
-        js.append(String.format(Locale.ROOT, "],\"rx_pps\":%.1f,\"tx_pps\":%.1f,\"rx_gbps\":%.4f,\"drops\":%d,"
-                + "\"mbufs_in_use\":%d,\"mbufs\":%d,\"poll_alloc_bytes\":[%s],\"poll_alloc_delta\":[%s]}", trx / dt,
-                ttx / dt, tbytes * 8 / dt / 1e9, tdrop, inUse, pool.size, join(alloc), join(allocDelta)));
+        js.put("rx_pps", trx / dt).put("tx_pps", ttx / dt).put("rx_gbps", tbytes * 8 / dt / 1e9).put("drops", tdrop)
+                .put("mbufs_in_use", inUse).put("mbufs", pool.size);
+        StatsSink.putArray(js, "poll_alloc_bytes", alloc);
+        StatsSink.putArray(js, "poll_alloc_delta", allocDelta);
         out.print(txt);
         out.flush();
-        StatsSink.appendJson(json, js.toString(), out);
+        StatsSink.appendJson(json, js, out);
     }
 
     private static String join(long[] a) {

@@ -1,5 +1,9 @@
 package io.vswitch.reflector;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vswitch.Json;
 import io.vswitch.dpdk.LcoreLoop;
 
 import java.io.IOException;
@@ -22,13 +26,16 @@ public interface StatsSink {
     /** The run's totals and average rates. */
     void summary();
 
-    /** Appends {@code line} to the JSON lines file {@code json} (if any); a write error is reported, not thrown. */
-    static void appendJson(Path json, String line, PrintStream out) {
+    /**
+     * Appends {@code line} as one compact line to the JSON lines file {@code json} (if any); a
+     * write error is reported, not thrown.
+     */
+    static void appendJson(Path json, JsonNode line, PrintStream out) {
         if (json == null) {
             return;
         }
         try (Writer w = Files.newBufferedWriter(json, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-            w.write(line);
+            w.write(Json.MAPPER.writeValueAsString(line));
             w.write('\n');
         } catch (IOException e) {
             out.println("vswitch: cannot write --stats-json " + json + ": " + e.getMessage());
@@ -42,6 +49,14 @@ public interface StatsSink {
             a[i] = loops.get(i).allocatedInLoop();
         }
         return a;
+    }
+
+    /** Adds {@code a} to {@code o} as the array {@code name}. */
+    static void putArray(ObjectNode o, String name, long[] a) {
+        ArrayNode arr = o.putArray(name);
+        for (long v : a) {
+            arr.add(v);
+        }
     }
 
     static String join(long[] a) {

@@ -574,7 +574,7 @@ public class SwitchNode {
 
     private void dumpFdbOnSignal() {
         try {
-            String json = SwitchStats.fdbJson(this);
+            String json = FdbDump.json(table, System.nanoTime(), this::nameOf);
             Path file = cfg.fdbJson();
             if (file == null) {
                 synchronized (out) {

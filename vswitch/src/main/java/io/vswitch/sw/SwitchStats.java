@@ -26,7 +26,7 @@ import java.util.Map;
  * the contract). Sampled on the control side from counters only the lcores write.
  */
 public final class SwitchStats {
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = io.vswitch.Json.MAPPER;
 
     private final SwitchNode node;
     private final PrintStream out;
@@ -109,15 +109,6 @@ public final class SwitchStats {
             r.put("age_s", e.ageSeconds());
         }
         return o;
-    }
-
-    /** The SIGUSR1 dump: {@link #fdb} as one JSON document with a newline. */
-    static String fdbJson(SwitchNode node) {
-        try {
-            return JSON.writeValueAsString(fdb(node, null, false)) + "\n";
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private void report(String kind, double dt, long now) {

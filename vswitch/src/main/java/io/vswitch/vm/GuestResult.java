@@ -1,6 +1,10 @@
 package io.vswitch.vm;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vswitch.Json;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +12,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * One {@code VSRESULT key=value ...} line printed by the guest's init on the serial console.
@@ -16,6 +22,8 @@ import java.util.Map;
  */
 public record GuestResult(String line, Map<String, String> fields) {
     public static final String TAG = "VSRESULT";
+    /** A value {@link #toJson} writes as a number: an integer that fits a long, without leading zeros ("007" stays a string). */
+    private static final Pattern INTEGER = Pattern.compile("-?(0|[1-9]\\d{0,17})");
 
     public static GuestResult parse(String line) {
         int at = line.indexOf(TAG + " ");
@@ -49,18 +57,22 @@ public record GuestResult(String line, Map<String, String> fields) {
 
     public boolean ok() { return "ok".equals(status()); }
 
+    /** The fields as one compact JSON object, keys sorted; integers as numbers, everything else as strings. */
     public String toJson() {
-        StringBuilder b = new StringBuilder("{");
-        boolean first = true;
-        for (var e : new java.util.TreeMap<>(fields).entrySet()) {
-            if (!first) b.append(',');
-            first = false;
-            b.append('"').append(esc(e.getKey())).append("\":");
-            String v = e.getValue();
-            b.append(v.matches("-?\\d{1,18}") ? v : "\"" + esc(v) + "\"");
+        try {
+            return Json.MAPPER.writeValueAsString(toJsonNode());
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);      // a tree of strings and numbers always serialises
         }
-        return b.append('}').toString();
     }
 
-    private static String esc(String s) { return s.replace("\\", "\\\\").replace("\"", "\\\""); }
+    ObjectNode toJsonNode() {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        for (Map.Entry<String, String> e : new TreeMap<>(fields).entrySet()) {
+            String v = e.getValue();
+            if (INTEGER.matcher(v).matches()) o.put(e.getKey(), Long.parseLong(v));
+            else o.put(e.getKey(), v);
+        }
+        return o;
+    }
 }

@@ -1,5 +1,8 @@
 package io.vswitch.vm;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vswitch.Json;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -9,14 +12,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A minimal QMP client over QEMU's unix socket: capabilities negotiation,
  * {@code query-cpus-fast}, {@code cont}, {@code quit}. QMP sends one JSON object
- * per line; the few fields used here are picked out with regular expressions.
+ * per line; each is parsed with Jackson.
  */
 public final class Qmp implements AutoCloseable {
     /** One vCPU: its index in the guest and the host thread that runs it. */
@@ -39,7 +41,7 @@ public final class Qmp implements AutoCloseable {
                     ch.connect(UnixDomainSocketAddress.of(socket));
                     Qmp q = new Qmp(ch);
                     String greeting = q.readLine();
-                    if (!greeting.contains("\"QMP\"")) throw new IOException("not a QMP greeting: " + greeting);
+                    if (!parse(greeting).has("QMP")) throw new IOException("not a QMP greeting: " + greeting);
                     q.execute("{\"execute\":\"qmp_capabilities\"}");
                     return q;
                 } catch (IOException e) {
@@ -57,39 +59,42 @@ public final class Qmp implements AutoCloseable {
         ch.write(ByteBuffer.wrap((json + "\n").getBytes(StandardCharsets.UTF_8)));
         while (true) {
             String line = readLine();
-            if (line.contains("\"return\"")) return line;
-            if (line.contains("\"error\"")) throw new IOException("QMP " + json + " -> " + line);
+            JsonNode reply = parse(line);
+            if (reply.has("return")) return line;
+            if (reply.has("error")) throw new IOException("QMP " + json + " -> " + line);
             // "event" lines are skipped
         }
     }
 
-    private static final Pattern IDX = Pattern.compile("\"cpu-index\"\\s*:\\s*(\\d+)");
-    private static final Pattern TID = Pattern.compile("\"thread-id\"\\s*:\\s*(\\d+)");
+    private static JsonNode parse(String line) throws IOException {
+        try {
+            return Json.MAPPER.readTree(line);
+        } catch (JsonProcessingException e) {
+            throw new IOException("QMP sent a line that is not JSON: " + line, e);
+        }
+    }
 
     /** vCPU index to host thread id, from {@code query-cpus-fast}. */
     public List<Vcpu> vcpus() throws IOException {
         return parseVcpus(execute("{\"execute\":\"query-cpus-fast\"}"));
     }
 
-    /** Parses a {@code query-cpus-fast} reply. Only top-level fields of each element count. */
-    static List<Vcpu> parseVcpus(String reply) {
+    /**
+     * Parses a {@code query-cpus-fast} reply: each element's own {@code cpu-index} and
+     * {@code thread-id} (not those nested in {@code props}), sorted by index.
+     */
+    static List<Vcpu> parseVcpus(String reply) throws IOException {
         List<Vcpu> out = new ArrayList<>();
-        // Split the return array into top-level elements by brace depth.
-        int start = reply.indexOf('[');
-        int depth = 0, from = -1;
-        for (int i = start + 1; start >= 0 && i < reply.length(); i++) {
-            char c = reply.charAt(i);
-            if (c == '{') { if (depth++ == 0) from = i; }
-            else if (c == '}') {
-                if (--depth == 0) {
-                    // drop nested objects: "props" has its own (SMT) "thread-id"
-                    String el = reply.substring(from + 1, i).replaceAll("\\{[^{}]*\\}", "{}");
-                    Matcher mi = IDX.matcher(el), mt = TID.matcher(el);
-                    if (mi.find() && mt.find()) out.add(new Vcpu(Integer.parseInt(mi.group(1)), Long.parseLong(mt.group(1))));
-                }
-            } else if (c == ']' && depth == 0) break;
+        JsonNode cpus = parse(reply).path("return");
+        if (!cpus.isArray()) return out;
+        for (JsonNode cpu : cpus) {
+            JsonNode index = cpu.get("cpu-index"), thread = cpu.get("thread-id");
+            if (index != null && index.isIntegralNumber() && index.canConvertToInt()
+                    && thread != null && thread.isIntegralNumber() && thread.canConvertToLong()) {
+                out.add(new Vcpu(index.intValue(), thread.longValue()));
+            }
         }
-        out.sort((a, b) -> Integer.compare(a.index(), b.index()));
+        out.sort(Comparator.comparingInt(Vcpu::index));
         return out;
     }
 

@@ -1,7 +1,11 @@
 package io.vswitch.vm;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vswitch.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -51,13 +55,12 @@ public final class VmCommand implements Callable<Integer> {
         GuestRun.Outcome o = GuestRun.run(spec, System.out);
         for (GuestResult r : o.results()) System.out.println(r.line());
         if (json != null) {
-            StringBuilder b = new StringBuilder("{\"exit\":").append(o.exitCode()).append(",\"pinning\":{");
-            o.pinning().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
-                    .forEach(e -> b.append('"').append(e.getKey()).append("\":").append(e.getValue()).append(','));
-            if (b.charAt(b.length() - 1) == ',') b.setLength(b.length() - 1);
-            b.append("},\"results\":[");
-            for (int n = 0; n < o.results().size(); n++) b.append(n > 0 ? "," : "").append(o.results().get(n).toJson());
-            Files.writeString(json, b.append("]}\n").toString());
+            ObjectNode doc = Json.MAPPER.createObjectNode().put("exit", o.exitCode());
+            ObjectNode pinning = doc.putObject("pinning");
+            new TreeMap<>(o.pinning()).forEach((vcpu, cpu) -> pinning.put(Integer.toString(vcpu), cpu));
+            ArrayNode results = doc.putArray("results");
+            for (GuestResult r : o.results()) results.add(r.toJsonNode());
+            Files.writeString(json, Json.MAPPER.writeValueAsString(doc) + "\n");
         }
         if (!o.ok()) {
             System.err.println("vswitch-vm: guest run failed or incomplete; serial log " + o.serialLog());

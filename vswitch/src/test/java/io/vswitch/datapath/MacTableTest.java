@@ -161,24 +161,21 @@ class MacTableTest {
     }
 
     @Test
-    void dumpIsJsonLikeFdbShow() {
+    void entriesAreTheLiveOnesSortedLikeFdbShow() {
         MacTable t = table(16);
         t.learn(B, 10, 1, T0);
         t.learn(A, 0, 1, T0 + 2 * S);
         t.learn(C, 0, 0, T0 + 5 * S);
         t.learn(0x0A0B0C0D0E0FL, 0, 2, T0 - 400 * S);             // aged: not listed
-        String json = t.dump(T0 + 10 * S, p -> p == 2 ? null : "net_vhost" + p);
-        assertEquals("""
-                {"capacity":16,"entries":3,"learn_failures":0,"max_age_s":300,"fdb":[
-                 {"port":0,"name":"net_vhost0","vlan":0,"mac":"00:00:00:00:00:01","age_s":5},
-                 {"port":1,"name":"net_vhost1","vlan":0,"mac":"02:00:00:aa:bb:01","age_s":8},
-                 {"port":1,"name":"net_vhost1","vlan":10,"mac":"52:54:00:12:34:56","age_s":10}
-                ]}
-                """, json);
-        assertEquals("""
-                {"capacity":4,"entries":0,"learn_failures":0,"max_age_s":300,"fdb":[]}
-                """, table(4).dump(T0, null));
+        t.learn(0x0000000000FFL, 0, 1, T0 + 10 * S - 6 * S / 10);  // 0.6 s: rounds to 1
+        assertEquals(List.of(
+                new MacTable.Entry(0, 0, C, 5),
+                new MacTable.Entry(1, 0, 0x0000000000FFL, 1),
+                new MacTable.Entry(1, 0, A, 8),
+                new MacTable.Entry(1, 10, B, 10)), t.entries(T0 + 10 * S));
+        assertEquals(List.of(), table(4).entries(T0));
         assertEquals("ff:ff:ff:ff:ff:ff", MacTable.formatMac(0xFFFFFFFFFFFFL));
+        assertEquals("02:00:00:aa:bb:01", MacTable.formatMac(A));
     }
 
     /**

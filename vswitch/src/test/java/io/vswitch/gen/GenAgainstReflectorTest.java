@@ -3,13 +3,13 @@ package io.vswitch.gen;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.vswitch.testutil.Dpdk;
 import io.vswitch.testutil.Proc;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,13 +29,12 @@ class GenAgainstReflectorTest {
                 "net_vhost0,iface=" + sock + ",queues=2", "--lcores", Integer.toString(cpu[1]), "--mode", "macswap",
                 "--file-prefix", Dpdk.prefix("refl"), "--no-huge", "-m", "512"), tmp)) {
             refl.await("running; stop with Ctrl-C", Duration.ofSeconds(60));
-            Map<String, Object> r = GenRuns.run(tmp, "gen", sock, 2,
+            JsonNode r = GenRuns.run(tmp, "gen", sock, 2,
                     List.of("--rate", "10kpps", "--flows", "8", "--duration", "2", "--warmup", "1"));
             GenRuns.assertLossless(r, 2, refl::tail);
-            @SuppressWarnings("unchecked")
-            Map<String, Object> info = (Map<String, Object>) r.get("info");
-            assertEquals("64", info.get("frame_size"));
-            assertEquals("10000pps", info.get("rate"));
+            JsonNode info = r.get("info");
+            assertEquals("64", info.get("frame_size").textValue());
+            assertEquals("10000pps", info.get("rate").textValue());
             assertTrue(refl.alive(), "the reflector survives the generator's exit:\n" + refl.tail());
             assertEquals(0, refl.stop(Duration.ofSeconds(15)), "reflector exit:\n" + refl.tail());
         }

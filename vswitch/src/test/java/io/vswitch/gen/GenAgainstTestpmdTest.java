@@ -3,13 +3,13 @@ package io.vswitch.gen;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.vswitch.testutil.Dpdk;
 import io.vswitch.testutil.Proc;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,25 +35,24 @@ class GenAgainstTestpmdTest {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (!java.nio.file.Files.exists(sock) && System.nanoTime() < deadline) Thread.sleep(50);
 
-            Map<String, Object> r = GenRuns.run(tmp, "gen-64", sock, 2,
+            JsonNode r = GenRuns.run(tmp, "gen-64", sock, 2,
                     List.of("--rate", "10kpps", "--flows", "4", "--duration", "2", "--warmup", "1"));
             GenRuns.assertLossless(r, 2, peer::tail);
 
-            Map<String, Object> imix = GenRuns.run(tmp, "gen-imix", sock, 2,
+            JsonNode imix = GenRuns.run(tmp, "gen-imix", sock, 2,
                     List.of("--size", "imix", "--rate", "10kpps", "--duration", "1", "--warmup", "1"));
             GenRuns.assertLossless(imix, 2, peer::tail);
             double avg = GenRuns.num(imix, "tx_bytes") / GenRuns.num(imix, "tx_packets");
             assertTrue(avg > 300 && avg < 410, "IMIX averages 354 B per frame, got " + avg);
 
-            Map<String, Object> ndr = GenRuns.run(tmp, "gen-ndr", sock, 1,
+            JsonNode ndr = GenRuns.run(tmp, "gen-ndr", sock, 1,
                     List.of("--ndr", "--rate", "10kpps", "--trial", "1", "--ndr-precision", "10"));
-            @SuppressWarnings("unchecked")
-            Map<String, Object> res = (Map<String, Object>) ndr.get("ndr");
-            assertTrue(res != null, "JSON has the ndr result: " + ndr.keySet());
+            JsonNode res = ndr.get("ndr");
+            assertTrue(res != null && res.isObject(), "JSON has the ndr result: " + GenRuns.keys(ndr));
             assertEquals(10_000.0, GenRuns.num(res, "ndr_pps"), 1e-6, "10 kpps passes at zero loss");
             assertEquals(10_000.0, GenRuns.num(res, "pdr_pps"), 1e-6);
-            @SuppressWarnings("unchecked")
-            List<Object> trials = (List<Object>) res.get("trials");
+            JsonNode trials = res.get("trials");
+            assertTrue(trials.isArray(), "trials: " + trials);
             assertEquals(1, trials.size(), "a passing first trial at the bound ends the search");
             assertEquals(0.0, GenRuns.num(ndr, "loss_ratio"));
             assertTrue(peer.alive(), "testpmd still running:\n" + peer.tail());

@@ -1,9 +1,10 @@
 package io.vswitch.gen;
 
-import io.vswitch.gen.JsonReader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vswitch.Json;
 import io.vswitch.testutil.Dpdk;
 import io.vswitch.testutil.Proc;
 import java.nio.file.Files;
@@ -11,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** Running bin/vswitch-gen as its own process (EAL once per process) and checking its JSON. */
 final class GenRuns {
@@ -27,7 +27,7 @@ final class GenRuns {
     }
 
     /** Runs the generator to completion; returns its parsed JSON report, after checking exit 0. */
-    static Map<String, Object> run(Path dir, String name, Path socket, int queues, List<String> extra) throws Exception {
+    static JsonNode run(Path dir, String name, Path socket, int queues, List<String> extra) throws Exception {
         Path json = dir.resolve(name + ".json");
         List<String> cmd = new ArrayList<>(List.of(GEN.toString(), "--vdev", "net_virtio_user0,path=" + socket + ",queues=" + queues,
                 "--lcores", Integer.toString(cpus()[0]), "--file-prefix", Dpdk.prefix("gen"), "--no-huge", "-m", "512",
@@ -40,29 +40,33 @@ final class GenRuns {
             assertTrue(out.contains("L2 Gbps counts frames incl. FCS, line Gbps adds 20 B/frame"), out);
             assertTrue(out.lines().anyMatch(l -> l.startsWith("total ")), "a total row: " + out);
             assertTrue(Files.exists(json), "no JSON written; log:\n" + gen.tail());
-            return obj(JsonReader.parse(Files.readString(json)));
+            return Json.MAPPER.readTree(Files.readString(json));
         }
     }
 
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> obj(Object o) {
-        return (Map<String, Object>) o;
+    static double num(JsonNode m, String key) {
+        JsonNode v = m.get(key);
+        assertTrue(v != null && v.isNumber(), () -> key + " is not a number: " + v + " in " + keys(m));
+        return v.doubleValue();
     }
 
-    static double num(Map<String, Object> m, String key) {
-        Object v = m.get(key);
-        assertTrue(v instanceof Double, key + " is not a number: " + v + " in " + m.keySet());
-        return (Double) v;
+    /** The member names of an object, for messages. */
+    static List<String> keys(JsonNode o) {
+        List<String> k = new ArrayList<>();
+        o.fieldNames().forEachRemaining(k::add);
+        return k;
     }
 
-    @SuppressWarnings("unchecked")
-    static List<Map<String, Object>> queues(Map<String, Object> top) {
-        return (List<Map<String, Object>>) top.get("queues");
+    static JsonNode queues(JsonNode top) {
+        JsonNode q = top.get("queues");
+        assertTrue(q != null && q.isArray(), "queues is not an array: " + q);
+        return q;
     }
 
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> latency(Map<String, Object> m) {
-        return (Map<String, Object>) m.get("latency_ns");
+    static JsonNode latency(JsonNode m) {
+        JsonNode l = m.get("latency_ns");
+        assertTrue(l != null && l.isObject(), "latency_ns is not an object: " + l);
+        return l;
     }
 
     /**
@@ -70,16 +74,16 @@ final class GenRuns {
      * foreign, every queue carrying traffic, latency recorded for every frame, and no allocation
      * by the loops in the measured window.
      */
-    static void assertLossless(Map<String, Object> top, int queues) {
+    static void assertLossless(JsonNode top, int queues) {
         assertLossless(top, queues, () -> "");
     }
 
     /** As above; {@code peerLog} (the peer's output) is shown when frames went missing. */
-    static void assertLossless(Map<String, Object> top, int queues, java.util.function.Supplier<String> peerLog) {
+    static void assertLossless(JsonNode top, int queues, java.util.function.Supplier<String> peerLog) {
         for (String k : List.of("tx_pps", "rx_pps", "loss_ratio", "latency_ns", "queues", "tx_packets", "rx_packets"))
-            assertTrue(top.containsKey(k), "JSON lacks " + k + ": " + top.keySet());
+            assertTrue(top.has(k), () -> "JSON lacks " + k + ": " + keys(top));
         for (String k : List.of("min", "p50", "p90", "p99", "p999", "max"))
-            assertTrue(latency(top).containsKey(k), "latency_ns lacks " + k);
+            assertTrue(latency(top).has(k), "latency_ns lacks " + k);
         double tx = num(top, "tx_packets"), rx = num(top, "rx_packets");
         assertTrue(tx > 1000, "sent only " + tx + " frames");
         assertEquals(tx, rx, () -> "rx == tx; the peer's log (its drops, if any):\n" + peerLog.get());
@@ -93,11 +97,11 @@ final class GenRuns {
         assertTrue(num(latency(top), "max") >= num(latency(top), "p99"));
         assertEquals(0.0, num(top, "loop_allocated_bytes"), "bytes the TX/RX loops allocated in the measured window");
         assertEquals(0.0, num(top, "alloc_failures"));
-        List<Map<String, Object>> qs = queues(top);
+        JsonNode qs = queues(top);
         assertEquals(queues, qs.size());
         double sum = 0;
         for (int q = 0; q < queues; q++) {
-            Map<String, Object> m = qs.get(q);
+            JsonNode m = qs.get(q);
             assertEquals(q, (int) num(m, "queue"));
             assertTrue(num(m, "tx_packets") > 0, "queue " + q + " sent nothing");
             assertEquals(num(m, "tx_packets"), num(m, "rx_packets"), "queue " + q + " rx == tx");

@@ -1,6 +1,6 @@
 package io.vswitch.gen;
 
-import io.vswitch.gen.JsonReader;
+import io.vswitch.Json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,7 +57,7 @@ class GenServerModeTest {
                     "macswap", "--file-prefix", Dpdk.prefix("reflc"), "--no-huge", "-m", "512"), tmp)) {
                 assertEquals(0, g.waitFor(Duration.ofSeconds(120)), g.tail());
                 refl.stop(Duration.ofSeconds(15)); // its summary, with drops, for the message below
-                GenRuns.assertLossless(GenRuns.obj(JsonReader.parse(Files.readString(json))), 1, refl::tail);
+                GenRuns.assertLossless(Json.MAPPER.readTree(Files.readString(json)), 1, refl::tail);
             }
         }
     }

@@ -2,6 +2,7 @@ package io.vswitch.gen;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.vswitch.Json;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -128,9 +129,13 @@ class NdrSearchTest {
     @Test
     void resultWritesJson() throws Exception {
         NdrSearch.Result r = new NdrSearch(NdrSearch.Config.of(1e5, 5e6)).run(device(7.3e6));
-        Json j = new Json();
-        r.writeJson(j);
-        assertEquals("{\"ndr_pps\":5000000,\"pdr_pps\":5000000,\"converged\":true,\"trials\":"
-                + "[{\"pps\":5000000,\"tx_packets\":50000000,\"rx_packets\":50000000,\"loss_ratio\":0}]}", j.toString());
+        assertEquals("{\"ndr_pps\":5000000.0,\"pdr_pps\":5000000.0,\"converged\":true,\"trials\":"
+                + "[{\"pps\":5000000.0,\"tx_packets\":50000000,\"rx_packets\":50000000,\"loss_ratio\":0.0}]}",
+                Json.MAPPER.writeValueAsString(r.toJson()));
+        NdrSearch.Result none = new NdrSearch(NdrSearch.Config.of(1e5, 5e6)).run(device(1e4));
+        assertFalse(none.ndrFound());
+        assertTrue(none.toJson().get("ndr_pps").isNumber(), "NaN in the tree");
+        assertTrue(Json.MAPPER.readTree(Json.MAPPER.writeValueAsString(none.toJson())).get("ndr_pps").isNull(),
+                "no passing rate is written as null");
     }
 }

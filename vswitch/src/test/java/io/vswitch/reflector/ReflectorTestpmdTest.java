@@ -4,15 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vswitch.Json;
 import io.vswitch.testutil.Dpdk;
-import io.vswitch.gen.JsonReader;
 import io.vswitch.testutil.Proc;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -58,8 +58,13 @@ class ReflectorTestpmdTest {
                 assertTrue(seen >= 3_000_000, "only " + seen + " packets reflected in 90 s:\n" + guest.tail());
                 // telemetry, while traffic flows: ethdev's counters of our port
                 String tele = telemetry(prefix, "/ethdev/stats,0");
-                Matcher ip = java.util.regex.Pattern.compile("\"ipackets\": (\\d+)").matcher(tele);
-                assertTrue(ip.find() && Long.parseLong(ip.group(1)) > 0, "telemetry /ethdev/stats,0: " + tele);
+                JsonNode ipackets = null;
+                for (String l : tele.lines().filter(l -> l.startsWith("{")).toList()) {  // one JSON reply per line
+                    JsonNode v = Json.MAPPER.readTree(l).findValue("ipackets");
+                    ipackets = v != null ? v : ipackets;
+                }
+                assertTrue(ipackets != null && ipackets.isIntegralNumber() && ipackets.longValue() > 0,
+                        "telemetry /ethdev/stats,0: " + tele);
                 assertEquals(0, guest.stop(Duration.ofSeconds(15)), "testpmd exit:\n" + guest.tail());
                 List<Matcher> rx = guest.all("RX-packets:\\s+(\\d+)\\s+RX-dropped:\\s+\\d+\\s+RX-total");
                 List<Matcher> tx = guest.all("TX-packets:\\s+(\\d+)\\s+TX-dropped:\\s+\\d+\\s+TX-total");
@@ -73,19 +78,18 @@ class ReflectorTestpmdTest {
             assertTrue(vs.output().contains("summary after"), "no summary:\n" + vs.tail());
             assertFalse(Files.exists(sock), "socket left behind");
 
-            List<Map<String, Object>> samples = new ArrayList<>();
+            List<JsonNode> samples = new ArrayList<>();
             for (String line : Files.readAllLines(json)) {
-                samples.add(obj(JsonReader.parse(line)));
+                samples.add(Json.MAPPER.readTree(line));
             }
-            Map<String, Object> summary = samples.get(samples.size() - 1);
-            assertEquals("summary", summary.get("type"));
-            List<Object> qs = list(summary.get("queues"));
+            JsonNode summary = samples.get(samples.size() - 1);
+            assertEquals("summary", summary.get("type").textValue());
+            JsonNode qs = summary.get("queues");
             assertEquals(queues, qs.size());
             long rxPkts = 0;
             long txPkts = 0;
             long drops = 0;
-            for (Object q : qs) {
-                Map<String, Object> m = obj(q);
+            for (JsonNode m : qs) {
                 long qrx = num(m.get("rx_pkts"));
                 assertTrue(qrx > 0, "queue " + m.get("queue") + " carried no traffic: " + m);
                 rxPkts += qrx;
@@ -98,7 +102,7 @@ class ReflectorTestpmdTest {
             assertTrue(Math.abs(txPkts - guestRx) <= RING_TOLERANCE, "reflector tx " + txPkts + " vs guest rx " + guestRx);
 
             // mempool: back to the baseline once traffic stopped
-            List<Map<String, Object>> stats = samples.stream().filter(s -> "stats".equals(s.get("type"))).toList();
+            List<JsonNode> stats = samples.stream().filter(s -> "stats".equals(s.get("type").textValue())).toList();
             long baseline = num(stats.get(0).get("mbufs_in_use"));
             assertEquals(baseline, num(stats.get(stats.size() - 1).get("mbufs_in_use")), "mbufs not returned");
             assertEquals(baseline, num(summary.get("mbufs_in_use")), "mbufs not returned at exit");
@@ -107,7 +111,7 @@ class ReflectorTestpmdTest {
             long pkts = 0;
             long alloc = 0;
             int busy = 0;
-            for (Map<String, Object> s : stats) {
+            for (JsonNode s : stats) {
                 long interval = (long) (dbl(s.get("rx_pps")) * dbl(s.get("interval_s")));
                 if (interval == 0) {
                     continue;
@@ -116,7 +120,7 @@ class ReflectorTestpmdTest {
                     continue; // warm-up: JIT compilation of the loop
                 }
                 pkts += interval;
-                for (Object a : list(s.get("poll_alloc_delta"))) {
+                for (JsonNode a : s.get("poll_alloc_delta")) {
                     alloc += num(a);
                 }
             }
@@ -132,8 +136,8 @@ class ReflectorTestpmdTest {
             return 0;
         }
         long n = 0;
-        for (Object q : list(obj(JsonReader.parse(lines.get(lines.size() - 1))).get("queues"))) {
-            n += num(obj(q).get("rx_pkts"));
+        for (JsonNode q : Json.MAPPER.readTree(lines.get(lines.size() - 1)).get("queues")) {
+            n += num(q.get("rx_pkts"));
         }
         return n;
     }
@@ -148,21 +152,15 @@ class ReflectorTestpmdTest {
         return out;
     }
 
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> obj(Object o) {
-        return (Map<String, Object>) o;
+    /** The number a stats field holds, as a long; fails if it is missing or not a number. */
+    static long num(JsonNode n) {
+        assertTrue(n != null && n.isNumber(), "not a number: " + n);
+        return n.longValue();
     }
 
-    @SuppressWarnings("unchecked")
-    static List<Object> list(Object o) {
-        return (List<Object>) o;
-    }
-
-    static long num(Object o) {
-        return ((Number) o).longValue();
-    }
-
-    static double dbl(Object o) {
-        return ((Number) o).doubleValue();
+    /** The number a stats field holds; fails if it is missing or not a number. */
+    static double dbl(JsonNode n) {
+        assertTrue(n != null && n.isNumber(), "not a number: " + n);
+        return n.doubleValue();
     }
 }

@@ -1,18 +1,17 @@
 package io.vswitch.reflector;
 
-import static io.vswitch.reflector.ReflectorTestpmdTest.list;
 import static io.vswitch.reflector.ReflectorTestpmdTest.num;
-import static io.vswitch.reflector.ReflectorTestpmdTest.obj;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vswitch.Json;
 import io.vswitch.bindings.generated.vsshim_h;
 import io.vswitch.dpdk.Eal;
 import io.vswitch.dpdk.EthPort;
 import io.vswitch.dpdk.Mbufs;
 import io.vswitch.dpdk.Mempool;
 import io.vswitch.testutil.Dpdk;
-import io.vswitch.gen.JsonReader;
 import io.vswitch.testutil.Proc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -22,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,10 +74,10 @@ class SwitchAgingTest {
                     assertEquals(20, sent, "guest tx");
                 }
                 // learned: the per-port counter says so (whatever the age of the entries by now)
-                Map<String, Object> s = waitFor(stats, 0,
-                        m -> num(obj(list(m.get("ports")).get(0)).get("learned")) >= 100, sw, "100 sources learned");
-                assertEquals(100, num(obj(list(s.get("ports")).get(0)).get("learned")));
-                assertEquals(100, num(obj(list(s.get("ports")).get(1)).get("tx_pkts")), "floods delivered to port 1");
+                JsonNode s = waitFor(stats, 0,
+                        m -> num(m.get("ports").get(0).get("learned")) >= 100, sw, "100 sources learned");
+                assertEquals(100, num(s.get("ports").get(0).get("learned")));
+                assertEquals(100, num(s.get("ports").get(1).get("tx_pkts")), "floods delivered to port 1");
                 // then idle: aged out and swept (only samples taken after the one above count)
                 int after = Files.readAllLines(stats).size();
                 s = waitFor(stats, after, m -> num(m.get("fdb_slots_used")) == 0, sw, "the sweep to empty every slot");
@@ -90,7 +88,7 @@ class SwitchAgingTest {
                 while (!Files.exists(fdb) && System.nanoTime() < until) {
                     Thread.sleep(50);
                 }
-                Map<String, Object> dump = obj(JsonReader.parse(Files.readString(fdb)));
+                JsonNode dump = Json.MAPPER.readTree(Files.readString(fdb));
                 assertEquals(0, num(dump.get("entries")), dump.toString());
                 assertEquals(1, num(dump.get("max_age_s")));
             } finally {
@@ -105,15 +103,15 @@ class SwitchAgingTest {
     }
 
     /** The first stats sample from line {@code from} on that satisfies {@code ok}, within 30 s. */
-    static Map<String, Object> waitFor(Path stats, int from, java.util.function.Predicate<Map<String, Object>> ok,
+    static JsonNode waitFor(Path stats, int from, java.util.function.Predicate<JsonNode> ok,
                                        Proc sw, String what) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         int seen = from;
         while (System.nanoTime() < deadline) {
             List<String> lines = Files.exists(stats) ? Files.readAllLines(stats) : List.of();
             for (; seen < lines.size(); seen++) {
-                Map<String, Object> m = obj(JsonReader.parse(lines.get(seen)));
-                if ("stats".equals(m.get("type")) && ok.test(m)) {
+                JsonNode m = Json.MAPPER.readTree(lines.get(seen));
+                if ("stats".equals(m.get("type").textValue()) && ok.test(m)) {
                     return m;
                 }
             }

@@ -1,21 +1,20 @@
 package io.vswitch.reflector;
 
 import static io.vswitch.reflector.ReflectorTestpmdTest.dbl;
-import static io.vswitch.reflector.ReflectorTestpmdTest.list;
 import static io.vswitch.reflector.ReflectorTestpmdTest.num;
-import static io.vswitch.reflector.ReflectorTestpmdTest.obj;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vswitch.Json;
 import io.vswitch.bindings.generated.vsshim_h;
 import io.vswitch.dpdk.Eal;
 import io.vswitch.dpdk.EthPort;
 import io.vswitch.dpdk.Mbufs;
 import io.vswitch.dpdk.Mempool;
 import io.vswitch.testutil.Dpdk;
-import io.vswitch.gen.JsonReader;
 import io.vswitch.testutil.Proc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -27,7 +26,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -359,7 +357,7 @@ class SwitchFramesTest {
         for (int p = 0; p < PORTS; p++) {
             assertEquals(List.of(), r.ids(p), "dropped frames arrived on port " + p);
         }
-        Map<String, Object> port0 = portStats(nextStats(), 0);
+        JsonNode port0 = portStats(nextStats(), 0);
         assertEquals(1, num(port0.get("drop_runt")), "runts counted on port 0: " + port0);
         assertEquals(2, num(port0.get("drop_bad_source")), "bad sources counted on port 0: " + port0);
     }
@@ -463,12 +461,12 @@ class SwitchFramesTest {
         long rss1 = rssKb(sw.pid());
         long shm1 = status(sw.pid(), "RssShmem");
 
-        Map<String, Object> fdb = dumpFdb();
+        JsonNode fdb = dumpFdb();
         long entries = num(fdb.get("entries"));
         long failures = num(fdb.get("learn_failures"));
         assertEquals(TABLE, num(fdb.get("capacity")));
         assertEquals(TABLE, entries, "the table is at capacity after 10^6 random sources");
-        assertEquals(TABLE, list(fdb.get("fdb")).size());
+        assertEquals(TABLE, fdb.get("fdb").size());
         assertTrue(failures >= SPRAY - TABLE, "sources not learned: " + failures);
         assertEquals(TABLE, num(nextStats().get("fdb_entries")), "stats agree with the dump");
 
@@ -478,7 +476,7 @@ class SwitchFramesTest {
         long rss2 = rssKb(sw.pid());
         long anon2 = status(sw.pid(), "RssAnon");
         long rssMax2 = Math.max(second[2], rss2);
-        Map<String, Object> fdb2 = dumpFdb();
+        JsonNode fdb2 = dumpFdb();
         assertEquals(TABLE, num(fdb2.get("entries")), "still at capacity, not beyond");
 
         figures.add(String.format(java.util.Locale.ROOT, "MAC flood 1 (warm-up): %d frames, random sources, in %.2f s"
@@ -520,10 +518,10 @@ class SwitchFramesTest {
         assertTrue(measuredFrom > 0 && measuredTo > measuredFrom, "the MAC flood test did not run");
         Thread.sleep(1200);                                       // two samples with no traffic
         List<String> lines = Files.readAllLines(statsJson);
-        List<Map<String, Object>> stats = new ArrayList<>();
+        List<JsonNode> stats = new ArrayList<>();
         for (String line : lines) {
-            Map<String, Object> m = obj(JsonReader.parse(line));
-            if ("stats".equals(m.get("type"))) {
+            JsonNode m = Json.MAPPER.readTree(line);
+            if ("stats".equals(m.get("type").textValue())) {
                 stats.add(m);
             }
         }
@@ -531,10 +529,10 @@ class SwitchFramesTest {
         long alloc = 0;
         List<String> perInterval = new ArrayList<>();
         for (int i = measuredFrom; i < measuredTo; i++) {
-            Map<String, Object> s = obj(JsonReader.parse(lines.get(i)));
+            JsonNode s = Json.MAPPER.readTree(lines.get(i));
             long interval = (long) (dbl(s.get("rx_pps")) * dbl(s.get("interval_s")));
             long a = 0;
-            for (Object x : list(s.get("poll_alloc_delta"))) {
+            for (JsonNode x : s.get("poll_alloc_delta")) {
                 a += num(x);
             }
             pkts += interval;
@@ -551,7 +549,7 @@ class SwitchFramesTest {
         assertEquals(baseline, last, "switch mbufs not returned to the pool");
     }
 
-    static Map<String, Object> dumpFdb() throws Exception {
+    static JsonNode dumpFdb() throws Exception {
         Files.deleteIfExists(fdbJson);
         signal(sw.pid(), "USR1");
         long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -559,27 +557,29 @@ class SwitchFramesTest {
             Thread.sleep(50);
         }
         assertTrue(Files.exists(fdbJson), "no fdb dump after SIGUSR1:\n" + sw.tail());
-        return obj(JsonReader.parse(Files.readString(fdbJson)));
+        return Json.MAPPER.readTree(Files.readString(fdbJson));
     }
 
     // ---------------------------------------------------------------- helpers
 
     /** A stats sample begun after this call, waiting for it. */
-    static Map<String, Object> nextStats() throws Exception {
+    static JsonNode nextStats() throws Exception {
         int before = Files.exists(statsJson) ? Files.readAllLines(statsJson).size() : 0;
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
             List<String> lines = Files.readAllLines(statsJson);
             if (lines.size() > before + 1) {                     // the next sample may have begun before now
-                return obj(JsonReader.parse(lines.get(lines.size() - 1)));
+                return Json.MAPPER.readTree(lines.get(lines.size() - 1));
             }
             Thread.sleep(50);
         }
         throw new AssertionError("no stats sample in 10 s:\n" + sw.tail());
     }
 
-    static Map<String, Object> portStats(Map<String, Object> sample, int port) {
-        return obj(list(sample.get("ports")).get(port));
+    static JsonNode portStats(JsonNode sample, int port) {
+        JsonNode p = sample.get("ports").get(port);
+        assertTrue(p != null && p.isObject(), "no port " + port + " in " + sample);
+        return p;
     }
 
     static long rssKb(long pid) throws Exception {

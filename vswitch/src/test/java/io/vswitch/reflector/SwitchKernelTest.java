@@ -1,13 +1,12 @@
 package io.vswitch.reflector;
 
-import static io.vswitch.reflector.ReflectorTestpmdTest.list;
 import static io.vswitch.reflector.ReflectorTestpmdTest.num;
-import static io.vswitch.reflector.ReflectorTestpmdTest.obj;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vswitch.testutil.Dpdk;
-import io.vswitch.gen.JsonReader;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vswitch.Json;
 import io.vswitch.testutil.Proc;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -87,13 +85,13 @@ class SwitchKernelTest {
                     Thread.sleep(50);
                 }
                 assertTrue(Files.exists(fdb), "no fdb dump:\n" + sw.tail());
-                Map<String, Object> table = obj(JsonReader.parse(Files.readString(fdb)));
+                JsonNode table = Json.MAPPER.readTree(Files.readString(fdb));
                 boolean nsOnTap = false;
                 boolean responderOnVhost = false;
-                for (Object e : list(table.get("fdb"))) {
-                    Map<String, Object> entry = obj(e);
-                    if (nsMac.equalsIgnoreCase((String) entry.get("mac"))) {
-                        nsOnTap = num(entry.get("port")) == 1 && portName.equals(entry.get("name"));
+                for (JsonNode entry : table.get("fdb")) {
+                    assertTrue(entry.get("mac").isTextual(), "mac: " + entry);
+                    if (nsMac.equalsIgnoreCase(entry.get("mac").textValue())) {
+                        nsOnTap = num(entry.get("port")) == 1 && portName.equals(entry.get("name").textValue());
                     } else if (num(entry.get("port")) == 0) {
                         responderOnVhost = true;
                     }
@@ -104,10 +102,10 @@ class SwitchKernelTest {
             Thread.sleep(1100);
             assertEquals(0, sw.stop(Duration.ofSeconds(20)), "SIGTERM must exit 0:\n" + sw.tail());
             List<String> lines = Files.readAllLines(stats);
-            Map<String, Object> summary = obj(JsonReader.parse(lines.get(lines.size() - 1)));
-            assertEquals("summary", summary.get("type"));
-            Map<String, Object> vhost = obj(list(summary.get("ports")).get(0));
-            Map<String, Object> kernel = obj(list(summary.get("ports")).get(1));
+            JsonNode summary = Json.MAPPER.readTree(lines.get(lines.size() - 1));
+            assertEquals("summary", summary.get("type").textValue());
+            JsonNode vhost = summary.get("ports").get(0);
+            JsonNode kernel = summary.get("ports").get(1);
             assertTrue(num(kernel.get("rx_pkts")) >= 6, "kernel port rx (ARP + 5 echo requests): " + kernel);
             assertTrue(num(vhost.get("tx_pkts")) >= 6, "vhost tx: " + vhost);
             assertTrue(num(kernel.get("tx_pkts")) >= 6, "kernel port tx (ARP reply + 5 echo replies): " + kernel);

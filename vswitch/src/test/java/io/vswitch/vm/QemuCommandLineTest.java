@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vswitch.Json;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -129,7 +132,7 @@ class QemuCommandLineTest {
     }
 
     @Test
-    void guestResultAndQmpParsing() {
+    void guestResultAndQmpParsing() throws Exception {
         GuestResult r = GuestResult.parse("[    9.1] VSRESULT mode=dpdk driver=igb_uio queues=2 status=ok tx_pkts=123 rx_pkts=120");
         assertEquals("igb_uio", r.get("driver"));
         assertEquals(120, r.getLong("rx_pkts"));
@@ -139,5 +142,23 @@ class QemuCommandLineTest {
                 + "\"qom-path\": \"/machine/unattached/device[1]\", \"cpu-index\": 1, \"target\": \"x86_64\"}, "
                 + "{\"thread-id\": 4241, \"props\": {\"core-id\": 0, \"node-id\": 0, \"socket-id\": 0}, \"qom-path\": \"/machine/unattached/device[0]\", \"cpu-index\": 0, \"target\": \"x86_64\"}]}";
         assertEquals(List.of(new Qmp.Vcpu(0, 4241), new Qmp.Vcpu(1, 4242)), Qmp.parseVcpus(reply));
+        assertEquals(List.of(), Qmp.parseVcpus("{\"return\": {}}"));
+        assertEquals(List.of(), Qmp.parseVcpus("{\"return\": [{\"cpu-index\": 0, \"thread-id\": \"x\"}]}"));
+        assertThrows(java.io.IOException.class, () -> Qmp.parseVcpus("{\"return\": ["));
+    }
+
+    @Test
+    void guestResultJsonEscapesAndKeepsTextThatIsNotANumber() throws Exception {
+        GuestResult r = GuestResult.parse("VSRESULT mode=ping note=a\"b\\c\u0001 id=007 n=-12 big=1234567890123456789 status=ok");
+        String json = r.toJson();
+        JsonNode o = Json.MAPPER.readTree(json);
+        assertEquals("a\"b\\c\u0001", o.get("note").textValue());
+        assertEquals("007", o.get("id").textValue());
+        assertEquals(-12, o.get("n").longValue());
+        assertTrue(o.get("n").isIntegralNumber());
+        assertEquals("1234567890123456789", o.get("big").textValue(), "19 digits stay text, as before");
+        List<String> keys = new ArrayList<>();
+        o.fieldNames().forEachRemaining(keys::add);
+        assertEquals(List.of("big", "id", "mode", "n", "note", "status"), keys, "sorted");
     }
 }

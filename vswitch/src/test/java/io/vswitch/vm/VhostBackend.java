@@ -1,5 +1,7 @@
 package io.vswitch.vm;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vswitch.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,8 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import io.vswitch.gen.JsonReader;
-import java.util.Map;
 
 /**
  * The vhost-user backend the guest tests run against: our reflector ({@code vswitch --mode
@@ -71,13 +71,12 @@ final class VhostBackend implements AutoCloseable {
     }
 
     /** The counters in the summary (last) line of the backend's --stats-json. */
-    @SuppressWarnings("unchecked")
     static Stats parse(List<String> statsJson, int queues) throws IOException {
         if (statsJson.isEmpty()) {
             throw new IOException("the backend wrote no stats");
         }
-        Map<String, Object> summary = (Map<String, Object>) JsonReader.parse(statsJson.get(statsJson.size() - 1));
-        if (!"summary".equals(summary.get("type"))) {
+        JsonNode summary = Json.MAPPER.readTree(statsJson.get(statsJson.size() - 1));
+        if (!"summary".equals(summary.path("type").textValue())) {
             throw new IOException("the backend's last stats line is not its summary: " + summary);
         }
         long[] rq = new long[queues];
@@ -85,16 +84,24 @@ final class VhostBackend implements AutoCloseable {
         long rx = 0;
         long tx = 0;
         long drops = 0;
-        for (Object o : (List<Object>) summary.get("queues")) {
-            Map<String, Object> q = (Map<String, Object>) o;
-            int id = ((Number) q.get("queue")).intValue();
-            rq[id] = ((Number) q.get("rx_pkts")).longValue();
-            tq[id] = ((Number) q.get("tx_pkts")).longValue();
+        for (JsonNode q : summary.get("queues")) {
+            int id = (int) count(q, "queue", summary);
+            rq[id] = count(q, "rx_pkts", summary);
+            tq[id] = count(q, "tx_pkts", summary);
             rx += rq[id];
             tx += tq[id];
-            drops += ((Number) q.get("drops")).longValue();
+            drops += count(q, "drops", summary);
         }
         return new Stats(rq, tq, rx, tx, drops);
+    }
+
+    /** The integer {@code key} of a queue's entry in {@code line}. */
+    private static long count(JsonNode q, String key, JsonNode line) throws IOException {
+        JsonNode n = q.get(key);
+        if (n == null || !n.isIntegralNumber()) {
+            throw new IOException("no integer " + key + " in the backend's summary " + line);
+        }
+        return n.longValue();
     }
 
     @Override
