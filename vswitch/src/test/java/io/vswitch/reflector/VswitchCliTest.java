@@ -76,7 +76,7 @@ class VswitchCliTest {
     @Test
     void usageErrorsAreOneLineWithExitCode2() {
         assertError(ExitCode.USAGE, "--mode: 'fast' is not a reflector mode", "--vdev", "net_vhost0,iface=/x", "--mode", "fast");
-        assertError(ExitCode.USAGE, "Missing required option: '--vdev=SPEC'");
+        assertError(ExitCode.USAGE, "the reflector needs a port: --vdev");
         assertError(ExitCode.USAGE, "--burst 0: must be 1..512", "--vdev", "net_vhost0,iface=/x", "--burst", "0");
         assertError(ExitCode.USAGE, "--rxd/--txd must be 32..32768", "--vdev", "net_vhost0,iface=/x", "--rxd", "8");
         assertError(ExitCode.USAGE, "'vhost' is not a vdev name", "--vdev", "vhost,iface=/x");
