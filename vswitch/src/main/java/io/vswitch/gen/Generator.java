@@ -7,12 +7,10 @@ import io.vswitch.Json;
 import io.vswitch.UserError;
 import io.vswitch.datapath.LcoreList;
 import io.vswitch.datapath.QueueMap;
+import io.vswitch.dpdk.Dataplane;
 import io.vswitch.dpdk.DpdkIo;
-import io.vswitch.dpdk.Eal;
 import io.vswitch.dpdk.EthPort;
-import io.vswitch.dpdk.Lcore;
 import io.vswitch.dpdk.Mempool;
-import io.vswitch.dpdk.PortEvents;
 import io.vswitch.dpdk.Tsc;
 import io.vswitch.dpdk.Vdev;
 import io.vswitch.dpdk.VhostSocket;
@@ -86,41 +84,14 @@ public final class Generator {
 
     /** The EAL arguments: control thread on the CPUs the loops leave, virtio-user's memory needs met. */
     static List<String> ealArgs(Config cfg, List<Integer> allowed) {
-        List<Integer> control = new ArrayList<>(allowed);
-        for (int c : cfg.cpus()) control.remove(Integer.valueOf(c));
-        if (control.isEmpty()) control = allowed;
-        List<String> a = new ArrayList<>(List.of("vswitch-gen", "--lcores",
-                "0@(" + LcoreList.format(control.stream().mapToInt(Integer::intValue).toArray()) + ")",
-                "--file-prefix", cfg.filePrefix()));
-        if (cfg.noHuge()) {
-            // Anonymous memory is memfd-backed, which the vhost side can map.
-            a.addAll(List.of("--no-huge", "-m", Integer.toString(cfg.memoryMb())));
-        } else if (!cfg.ealExtra().contains("--single-file-segments")) {
-            // virtio-user shares memory by fd; one file per memseg list keeps it within vhost-user's 8 regions.
-            a.add("--single-file-segments");
-        }
-        boolean pci = cfg.ealExtra().stream().anyMatch(s -> s.equals("-a") || s.startsWith("--allow") || s.equals("-b")
-                || s.startsWith("--block"));
-        if (!pci) a.add("--no-pci");
-        a.add("--vdev");
-        a.add(cfg.vdev().spec());
-        a.addAll(cfg.ealExtra());
-        return a;
+        return Dataplane.ealArgs(new Dataplane.EalOptions("vswitch-gen", cfg.cpus(), false, cfg.filePrefix(),
+                cfg.noHuge(), cfg.memoryMb(), List.of(cfg.vdev().spec()), true, cfg.ealExtra()), allowed);
     }
 
     /** Path of the vhost-user socket of a virtio-user vdev (path=), or null for other vdevs. */
-    /**
-     * The {@code tx_free_thresh} that makes virtio free sent mbufs within two bursts (at least
-     * 32 descriptors) of sending them, or 0 to keep the driver's default. By default virtio
-     * frees them only when fewer than 32 descriptors are free, so with the 1024-entry ring
-     * (kept for its RX room) about 990 sent mbufs sit on the TX ring and each comes back to
-     * the pool cold. Measured at 64 B against testpmd io, 10 alternating starts each, Mpps best
-     * (median): 11.48 (10.98) default, 12.83 (11.33) eager, 12.71 (10.75) with a 256 ring.
-     */
+    /** {@link Dataplane#eagerTxFreeThreshold}: what the generator's TX queues get. */
     static int eagerTxFreeThreshold(String driver, int txDesc, int burst) {
-        if (!driver.contains("virtio")) return 0;
-        int keep = Math.max(2 * burst, 32);
-        return txDesc - keep >= keep ? txDesc - keep : 0;
+        return Dataplane.eagerTxFreeThreshold(driver, txDesc, burst);
     }
 
     static String socketPath(Vdev v) {
@@ -146,12 +117,7 @@ public final class Generator {
     }
 
     public int run() throws Exception {
-        List<Integer> allowed = Lcore.allowedCpus();
-        for (int c : cfg.cpus()) {
-            if (!allowed.contains(c))
-                throw new UserError(ExitCode.LCORE, "--lcores: CPU " + c + " is not available; this process may use CPUs "
-                        + LcoreList.format(allowed.stream().mapToInt(Integer::intValue).toArray()));
-        }
+        List<Integer> allowed = Dataplane.checkCpus(cfg.cpus());
         QueueMap plan;
         try {
             plan = QueueMap.assign(List.of(new QueueMap.Port(0, cfg.vdev().name(), cfg.queues())), cfg.cpus());
@@ -164,7 +130,7 @@ public final class Generator {
         List<String> eal = ealArgs(cfg, allowed);
         log("EAL " + String.join(" ", eal.subList(1, eal.size())));
         Thread watchdog = server(cfg.vdev()) ? serverWatchdog() : null;
-        Eal.init(eal);
+        Dataplane dp = Dataplane.open(eal);
         if (watchdog != null) watchdog.interrupt();
         installSignals();
         int rc = ExitCode.OK.code;
@@ -175,19 +141,12 @@ public final class Generator {
             // pools with prefilled TX frames were 15-45 % slower at 64 B despite saving the copy.
             int n = cfg.mbufs() != null ? cfg.mbufs()
                     : Mempool.sizeFor(cfg.queues(), cfg.rxd(), cfg.txd(), cfg.cpus().length, cfg.mbufCache(), cfg.burst());
-            pool = Mempool.create("gen_mbufs", n, Math.min(cfg.mbufCache(), 512), 2048 + 128, 0);
+            pool = dp.createPool("gen_mbufs", n, cfg.mbufCache());
             port = EthPort.byName(cfg.vdev().name());
-            port.configure(cfg.queues(), cfg.queues(), 0);
-            int[] desc = port.adjustDescriptors(cfg.rxd(), cfg.txd());
-            int txFree = eagerTxFreeThreshold(port.info().driver(), desc[1], cfg.burst());
-            for (int q = 0; q < cfg.queues(); q++) {
-                port.setupRxQueue(q, desc[0], pool);
-                port.setupTxQueue(q, desc[1], txFree);
-            }
-            PortEvents.watch(port, this::log);
-            port.start();
+            Dataplane.Started st = dp.startPort(port, cfg.vdev().name(), new Dataplane.PortSetup(cfg.queues(),
+                    cfg.queues(), 0, cfg.rxd(), cfg.txd(), cfg.burst()), pool, this::log);
             log(cfg.vdev().name() + ": port " + port.id + " (" + port.info().driver() + ") started, " + cfg.queues()
-                    + " queue" + (cfg.queues() > 1 ? "s" : "") + ", " + desc[0] + "/" + desc[1] + " descriptors, mac "
+                    + " queue" + (cfg.queues() > 1 ? "s" : "") + ", " + st.rxd() + "/" + st.txd() + " descriptors, mac "
                     + port.mac() + "; mbuf pool " + n + " x 2176 B; TSC " + String.format(Locale.ROOT, "%.3f GHz", hz / 1e9));
             waitForLink();
             int baseline = pool.inUse();
@@ -216,14 +175,11 @@ public final class Generator {
                     + " sent mbufs it frees on stop)"));
             return rc;
         } finally {
-            if (port != null) {
-                PortEvents.unwatch(port);
-                port.stop();
-                port.close();
+            if (!dp.ports().isEmpty()) {
+                dp.closePorts();
                 if (pool != null) log("mbufs in use after port close: " + pool.inUse());
             }
-            if (pool != null) pool.free();
-            Eal.cleanup();
+            dp.close();                  // pool freed, EAL cleaned up
         }
     }
 

@@ -1,10 +1,9 @@
 package io.vswitch.reflector;
 
-import io.vswitch.dpdk.LcoreLoop;
-
 import io.vswitch.datapath.ReflectMode;
 import io.vswitch.dpdk.Mbufs;
 import io.vswitch.dpdk.PacketIo;
+import io.vswitch.dpdk.LcoreLoop;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

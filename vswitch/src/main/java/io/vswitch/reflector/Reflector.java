@@ -1,20 +1,15 @@
 package io.vswitch.reflector;
 
-import io.vswitch.dpdk.LcoreLoop;
-import io.vswitch.dpdk.EalLaunch;
-
-
 import io.vswitch.ExitCode;
 import io.vswitch.UserError;
-import io.vswitch.datapath.LcoreList;
 import io.vswitch.datapath.QueueMap;
 import io.vswitch.datapath.ReflectMode;
+import io.vswitch.dpdk.Dataplane;
 import io.vswitch.dpdk.DpdkIo;
-import io.vswitch.dpdk.Eal;
+import io.vswitch.dpdk.EalLaunch;
+import io.vswitch.dpdk.LcoreLoop;
 import io.vswitch.dpdk.EthPort;
-import io.vswitch.dpdk.Lcore;
 import io.vswitch.dpdk.Mempool;
-import io.vswitch.dpdk.PortEvents;
 import io.vswitch.dpdk.Vdev;
 import io.vswitch.dpdk.VhostSocket;
 import java.io.PrintStream;
@@ -63,47 +58,14 @@ public final class Reflector {
 
     /** The EAL arguments for this configuration; the control thread gets the CPUs the loops leave. */
     static List<String> ealArgs(Config cfg, List<Integer> allowed) {
-        List<Integer> control = new ArrayList<>(allowed);
-        for (int c : cfg.cpus()) {
-            control.remove(Integer.valueOf(c));
-        }
-        if (control.isEmpty()) {
-            control = allowed;
-        }
-        StringBuilder lcores = new StringBuilder("0@(" + LcoreList.format(control.stream().mapToInt(Integer::intValue)
-                .toArray()) + ")");
-        if (cfg.ealLoops()) {
-            for (int i = 0; i < cfg.cpus().length; i++) {
-                lcores.append(',').append(i + 1).append('@').append(cfg.cpus()[i]);
-            }
-        }
-        List<String> a = new ArrayList<>(List.of("vswitch", "--lcores", lcores.toString(), "--file-prefix",
-                cfg.filePrefix()));
-        if (cfg.noHuge()) {
-            a.addAll(List.of("--no-huge", "-m", Integer.toString(cfg.memoryMb())));
-        }
-        boolean pci = cfg.ealExtra().stream().anyMatch(s -> s.equals("-a") || s.startsWith("--allow") || s.equals("-b")
-                || s.startsWith("--block"));
-        if (!pci) {
-            a.add("--no-pci");
-        }
-        for (Vdev v : cfg.vdevs()) {
-            a.add("--vdev");
-            a.add(v.spec());
-        }
-        a.addAll(cfg.ealExtra());
-        return a;
+        return Dataplane.ealArgs(new Dataplane.EalOptions("vswitch", cfg.cpus(), cfg.ealLoops(), cfg.filePrefix(),
+                cfg.noHuge(), cfg.memoryMb(), cfg.vdevs().stream().map(Vdev::spec).toList(), false, cfg.ealExtra()),
+                allowed);
     }
 
     public int run() throws InterruptedException {
         // Rungs that need no DPDK: lcores and sockets.
-        List<Integer> allowed = Lcore.allowedCpus();
-        for (int c : cfg.cpus()) {
-            if (!allowed.contains(c)) {
-                throw new UserError(ExitCode.LCORE, "--lcores: CPU " + c + " is not available; this process may use CPUs "
-                        + LcoreList.format(allowed.stream().mapToInt(Integer::intValue).toArray()));
-            }
-        }
+        List<Integer> allowed = Dataplane.checkCpus(cfg.cpus());
         List<QueueMap.Port> mapPorts = new ArrayList<>();
         for (int i = 0; i < cfg.vdevs().size(); i++) {
             Vdev v = cfg.vdevs().get(i);
@@ -133,11 +95,10 @@ public final class Reflector {
 
         List<String> eal = ealArgs(cfg, allowed);
         log("EAL " + String.join(" ", eal.subList(1, eal.size())));
-        Eal.init(eal);
-        List<EthPort> ports = new ArrayList<>();
+        Dataplane dp = Dataplane.open(eal);
         List<LcoreLoop> loops = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
-        Mempool pool = null;
+        Mempool pool;
         Thread statsThread = null;
         StatsSink stats = null;
         boolean started = false;
@@ -151,7 +112,7 @@ public final class Reflector {
             int n = cfg.mbufs() != null ? cfg.mbufs()
                     : Mempool.sizeFor(rxQueues, txQueues, cfg.rxd(), cfg.txd(), cfg.cpus().length, cfg.mbufCache(),
                             cfg.burst());
-            pool = Mempool.create("vswitch_mbufs", n, Math.min(cfg.mbufCache(), 512), 2048 + 128, 0);
+            pool = dp.createPool("vswitch_mbufs", n, cfg.mbufCache());
             log("mbuf pool: " + n + " mbufs of 2176 B, cache " + cfg.mbufCache());
 
             List<QueueCounters> all = new ArrayList<>();
@@ -165,29 +126,21 @@ public final class Reflector {
                 }
                 int q = v.queues();
                 int txq = txQueuesOf(v);
-                long rss = p.configure(q, txq, EthPort.RSS_IP_TCP_UDP);
+                Dataplane.Started st = dp.startPort(p, v.name(), new Dataplane.PortSetup(q, txq, EthPort.RSS_IP_TCP_UDP,
+                        cfg.rxd(), cfg.txd(), 0), pool, this::log);
+                long rss = st.rss();
                 if (q > 1) {
                     log(v.name() + ": " + (rss == 0 ? "the device does not hash (RSS offloads 0x"
                             + Long.toHexString(p.info().rssOffloads()) + "); with vhost the guest picks the queue"
                             : "RSS on, hash types 0x" + Long.toHexString(rss)));
                 }
-                int[] desc = p.adjustDescriptors(cfg.rxd(), cfg.txd());
-                for (int qq = 0; qq < q; qq++) {
-                    p.setupRxQueue(qq, desc[0], pool);
-                }
-                for (int qq = 0; qq < txq; qq++) {
-                    p.setupTxQueue(qq, desc[1]);
-                }
-                PortEvents.watch(p, this::log);
-                p.start();
-                ports.add(p);
                 byPort[i] = new QueueCounters[q];
                 for (int qq = 0; qq < q; qq++) {
                     byPort[i][qq] = new QueueCounters(p.id, v.name(), qq);
                     all.add(byPort[i][qq]);
                 }
                 log(v.name() + ": port " + p.id + " (" + p.info().driver() + ") started, " + q + " queue"
-                        + (q > 1 ? "s" : "") + (txq != q ? " (" + txq + " tx)" : "") + ", " + desc[0] + "/" + desc[1]
+                        + (q > 1 ? "s" : "") + (txq != q ? " (" + txq + " tx)" : "") + ", " + st.rxd() + "/" + st.txd()
                         + " descriptors, mac " + p.mac()
                         + (v.isVhost() ? ", socket " + v.iface() + (v.client() ? " (client)" : "") : ""));
             }
@@ -263,36 +216,31 @@ public final class Reflector {
             if (statsThread != null) {
                 statsThread.join(2000);
             }
+            Throwable failure = null;
             for (LcoreLoop l : loops) {
-                if (l.failure() != null) {
-                    Throwable f = l.failure();
-                    if (f instanceof UserError ue) {
-                        throw ue;
-                    }
-                    if (f instanceof io.vswitch.dpdk.DpdkException de) {
-                        throw de;
-                    }
-                    throw new IllegalStateException("poll loop on CPU " + l.cpu() + " failed", f);
+                if (l.failure() != null && failure == null) {
+                    failure = l.failure();
                 }
             }
-            if (started && stats != null) {
+            if (started && stats != null && failure == null) {
                 stats.summary();
             }
-            for (EthPort p : ports) {
-                PortEvents.unwatch(p);
-                p.stop();
-                p.close();
-            }
-            if (pool != null) {
-                pool.free();
-            }
-            Eal.cleanup();
+            dp.close();                  // ports stopped and closed (vhost removes its socket), pool freed, EAL cleaned up
             for (Path s : ownSockets) {
                 try {
                     Files.deleteIfExists(s); // vhost close unlinks it; this covers a failed start
                 } catch (java.io.IOException e) {
                     log("cannot remove " + s + ": " + e.getMessage());
                 }
+            }
+            if (failure instanceof UserError ue) {
+                throw ue;
+            }
+            if (failure instanceof io.vswitch.dpdk.DpdkException de) {
+                throw de;
+            }
+            if (failure != null) {
+                throw new IllegalStateException("poll loop failed", failure);
             }
             if (started) {
                 log("stopped");

@@ -1,18 +1,15 @@
 package io.vswitch.sw;
 
 import io.vswitch.datapath.Forwarding;
-import io.vswitch.datapath.LcoreList;
 import io.vswitch.datapath.MacTable;
 import io.vswitch.datapath.PortCounters;
 import io.vswitch.datapath.PortSet;
 import io.vswitch.datapath.RxAssignment;
+import io.vswitch.dpdk.Dataplane;
 import io.vswitch.dpdk.DpdkException;
 import io.vswitch.dpdk.DpdkIo;
-import io.vswitch.dpdk.Eal;
 import io.vswitch.dpdk.EthPort;
-import io.vswitch.dpdk.Lcore;
 import io.vswitch.dpdk.Mempool;
-import io.vswitch.dpdk.PortEvents;
 import io.vswitch.dpdk.Vdev;
 import io.vswitch.dpdk.VhostSocket;
 import java.io.IOException;
@@ -104,6 +101,7 @@ public class SwitchNode {
     private RxAssignment rx;
     private MacTable table;
     private Mempool pool;
+    private Dataplane dp;
     private long generation;
     private int nextDevice;
 
@@ -121,25 +119,8 @@ public class SwitchNode {
 
     /** The EAL arguments: no devices (ports are hot-plugged), the control thread on the CPUs the loops leave. */
     static List<String> ealArgs(Config cfg, List<Integer> allowed) {
-        List<Integer> control = new ArrayList<>(allowed);
-        for (int c : cfg.cpus()) {
-            control.remove(Integer.valueOf(c));
-        }
-        if (control.isEmpty()) {
-            control = allowed;
-        }
-        List<String> a = new ArrayList<>(List.of("vswitch", "--lcores", "0@(" + LcoreList.format(control.stream()
-                .mapToInt(Integer::intValue).toArray()) + ")", "--file-prefix", cfg.filePrefix()));
-        if (cfg.noHuge()) {
-            a.addAll(List.of("--no-huge", "-m", Integer.toString(cfg.memoryMb())));
-        }
-        boolean pci = cfg.ealExtra().stream().anyMatch(s -> s.equals("-a") || s.startsWith("--allow") || s.equals("-b")
-                || s.startsWith("--block"));
-        if (!pci) {
-            a.add("--no-pci");
-        }
-        a.addAll(cfg.ealExtra());
-        return a;
+        return Dataplane.ealArgs(new Dataplane.EalOptions("vswitch", cfg.cpus(), false, cfg.filePrefix(), cfg.noHuge(),
+                cfg.memoryMb(), List.of(), false, cfg.ealExtra()), allowed);
     }
 
     /** The port a {@code --vdev} asks for: named after its device. */
@@ -163,28 +144,21 @@ public class SwitchNode {
 
     /** Runs until SIGINT/SIGTERM or {@link #shutdown}; returns the exit code. */
     public int run() throws InterruptedException {
-        List<Integer> allowed = Lcore.allowedCpus();
-        for (int c : cfg.cpus()) {
-            if (!allowed.contains(c)) {
-                throw new DpdkException(DpdkException.Kind.LCORE, "--lcores: CPU " + c + " is not available; this"
-                        + " process may use CPUs " + LcoreList.format(allowed.stream().mapToInt(Integer::intValue)
-                        .toArray()));
-            }
-        }
+        List<Integer> allowed = Dataplane.checkCpus(cfg.cpus());
         List<PortConfig> initial = new ArrayList<>();
         for (Vdev v : cfg.vdevs()) {
             initial.add(fromVdev(v));
         }
         List<String> eal = ealArgs(cfg, allowed);
         log("EAL " + String.join(" ", eal.subList(1, eal.size())));
-        Eal.init(eal);
+        dp = Dataplane.open(eal);
         List<Thread> threads = new ArrayList<>();
         Thread statsThread = null;
         SwitchStats stats = null;
         boolean started = false;
         try {
             int n = cfg.mbufs() != null ? cfg.mbufs() : DEFAULT_MBUFS;
-            pool = Mempool.create("vswitch_mbufs", n, Math.min(cfg.mbufCache(), 512), 2048 + 128, 0);
+            pool = dp.createPool("vswitch_mbufs", n, cfg.mbufCache());
             log("mbuf pool: " + n + " mbufs of 2176 B, cache " + cfg.mbufCache());
             table = new MacTable(cfg.tableSize(), cfg.macAgeNanos());
             rx = new RxAssignment(cfg.cpus());
@@ -279,10 +253,7 @@ public class SwitchNode {
                 }
                 ports.clear();
             }
-            if (pool != null) {
-                pool.free();
-            }
-            Eal.cleanup();
+            dp.close();                  // pool freed, EAL cleaned up
             if (started) {
                 log("stopped");
             }
@@ -387,19 +358,14 @@ public class SwitchNode {
                         + ": " + (pc.type().equals(AF_PACKET) ? "add it with --queues " + txq
                         : "use at most " + eth.info().maxTxQueues() + " CPUs in --lcores"));
             }
-            eth.configure(pc.queues(), txq, EthPort.RSS_IP_TCP_UDP);
-            int[] desc = eth.adjustDescriptors(cfg.rxd(), cfg.txd());
-            for (int q = 0; q < pc.queues(); q++) {
-                eth.setupRxQueue(q, desc[0], pool);
-            }
-            for (int q = 0; q < txq; q++) {
-                eth.setupTxQueue(q, desc[1]);
-            }
-            PortEvents.watch(eth, pc.name(), this::log);
-            eth.start();
+            dp.startPort(eth, pc.name(), new Dataplane.PortSetup(pc.queues(), txq, EthPort.RSS_IP_TCP_UDP, cfg.rxd(),
+                    cfg.txd(), 0), pool, this::log);
         } catch (DpdkException e) {
-            PortEvents.unwatch(eth);
-            eth.detach();
+            if (dp.ports().contains(eth)) {
+                dp.removePort(eth);            // events off, stop, close, detach
+            } else {
+                eth.detach();                  // attached, never started
+            }
             if (pc.type().equals(VHOST_USER)) {
                 deleteQuietly(path);
             }
@@ -438,8 +404,7 @@ public class SwitchNode {
     }
 
     private void detach(Port p) {
-        PortEvents.unwatch(p.eth);
-        p.eth.detach();
+        dp.removePort(p.eth);
         byId[p.eth.id] = null;
         if (p.cfg.type().equals(VHOST_USER)) {
             deleteQuietly(p.cfg.path());          // vhost's close unlinks it; this covers the rest
