@@ -5,6 +5,7 @@ import io.vswitch.ExitCode;
 import io.vswitch.UserError;
 import io.vswitch.datapath.LcoreList;
 import io.vswitch.datapath.ReflectMode;
+import io.vswitch.ctl.ControlServer;
 import io.vswitch.dpdk.Vdev;
 import io.vswitch.sw.ControlledSwitch;
 import io.vswitch.sw.SwitchNode;
@@ -76,7 +77,7 @@ public final class VswitchCommand implements Callable<Integer> {
     Path ctl;
 
     /** Where --ctl listens when given no path, and where vswitchctl looks by default. */
-    public static final String DEFAULT_CTL = "/run/vswitch/vswitch.ctl";
+    static final String DEFAULT_CTL = ControlServer.DEFAULT_PATH;
 
 
 

@@ -62,8 +62,14 @@ public class SwitchNode {
     public static final String VHOST_USER_CLIENT = "vhost-user-client";
     public static final String TAP = "tap";
     public static final String AF_PACKET = "af_packet";
-    /** Mbufs in the pool unless --mbufs says otherwise: ports come and go, so it is not sized by the ports at start. */
-    static final int DEFAULT_MBUFS = 16383;
+    /**
+     * Mbufs in the pool unless --mbufs says otherwise: ports come and go, so it is not sized by
+     * the ports at start. vhost ports hold no mbufs at rest (their rx allocates, their tx copies
+     * and frees); a tap port keeps one per rx descriptor, so many tap ports want a larger --mbufs.
+     * Not larger by default: with 16383, port to port at 1518 B measured 0.73x (median) and 0.77x
+     * (best) of 8191 over 11 alternating starts each; more buffers cycle through more memory.
+     */
+    static final int DEFAULT_MBUFS = 8191;
     private static final long ACK_TIMEOUT_NANOS = 5_000_000_000L;
 
     /** A live port. */

@@ -249,4 +249,32 @@ class ForwardingTest {
         assertEquals(t2.entries(now), t1.entries(now));
         assertEquals(t2.learnFailures(), t1.learnFailures());
     }
+
+    int sendAccess(int inPort, int accessVlan, byte[] f) {
+        fwd.newBurst();
+        return fwd.decideInBurst(inPort, accessVlan, MemorySegment.ofArray(f), 0, f.length, NOW);
+    }
+
+    @Test
+    void anAccessPortsFramesAreItsVlanAndTaggedOnesAreDropped() {
+        assertEquals(FLOOD, sendAccess(1, 10, frame(B, A, -1)), "unknown destination: flood (within VLAN 10)");
+        assertEquals(10, fwd.lastVlan(), "an untagged frame of an access port is its VLAN");
+        assertEquals(1, table.lookup(ForwardingTest.macOf(A), 10, NOW), "A learned on port 1 in VLAN 10");
+        assertEquals(-1, table.lookup(ForwardingTest.macOf(A), 0, NOW), "not in the untagged VLAN");
+        assertEquals(DROP, sendAccess(1, 10, frame(B, A, 10)), "a tagged frame on an access port");
+        assertEquals(DROP, sendAccess(1, 10, frame(B, A, 20)));
+        assertEquals(2, fwd.counters().get(1, PortCounters.DROP_VLAN));
+        assertEquals(1, sendAccess(2, 10, frame(A, C, -1)), "VLAN 10 to A: known on port 1");
+        assertEquals(FLOOD, sendAccess(3, 20, frame(A, C, -1)), "VLAN 20 does not see VLAN 10's entry");
+        assertEquals(1, send(0, frame(A, B, 10)), "a trunk's frame tagged 10 reaches A");
+        assertEquals(10, fwd.lastVlan());
+    }
+
+    static long macOf(String s) {
+        long v = 0;
+        for (byte b : mac(s)) {
+            v = v << 8 | (b & 0xff);
+        }
+        return v;
+    }
 }
