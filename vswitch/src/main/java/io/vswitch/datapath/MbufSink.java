@@ -26,4 +26,11 @@ public interface MbufSink {
 
     /** A copy of {@code mbuf} in a new mbuf with one reference, or 0 when none can be had. */
     long copy(long mbuf);
+
+    /**
+     * Calls each of the above once on a scratch frame, before the loop counts its allocation:
+     * the first call of a native function from a call site links it, which allocates on the
+     * calling thread, and floods, copies and VLAN edits may first happen long after warm-up.
+     */
+    default void warmUp() {}
 }

@@ -4,7 +4,9 @@ import io.vswitch.datapath.MbufSink;
 import io.vswitch.dpdk.MbufEdit;
 import io.vswitch.dpdk.Mbufs;
 import io.vswitch.dpdk.PacketIo;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * The switch stage's {@link MbufSink} over DPDK: tx and free through the loop's
@@ -48,5 +50,25 @@ final class DpdkSink implements MbufSink {
     @Override
     public long copy(long mbuf) {
         return MbufEdit.copy(mbuf, pool);
+    }
+
+    @Override
+    public void warmUp() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment one = a.allocate(ValueLayout.JAVA_LONG, 2);
+            if (Mbufs.allocBulk(MemorySegment.ofAddress(pool), one, 1) != 0) {
+                return;                                     // no mbuf to spare: nothing warmed, nothing lost
+            }
+            long m = one.getAtIndex(ValueLayout.JAVA_LONG, 0);
+            Mbufs.setLen(m, 64);
+            addReferences(m, 1);                           // refcnt 2
+            if (pushVlan(m, 1)) {
+                popVlan(m);
+            }
+            long c = copy(m);
+            one.setAtIndex(ValueLayout.JAVA_LONG, 1, c);
+            freeBulk(one, c != 0 ? 2 : 1);                 // the copy, and one reference of m
+            freeBulk(one, 1);                              // the other
+        }
     }
 }

@@ -126,6 +126,7 @@ public final class SwitchLoop extends LcoreLoop {
         super.link();
         Mbufs.link();
         MbufEdit.link();
+        sink.warmUp();
     }
 
     @Override

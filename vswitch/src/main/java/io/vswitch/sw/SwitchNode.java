@@ -318,6 +318,11 @@ public class SwitchNode {
             }
             pc = new PortConfig(pc.name(), pc.type(), path, pc.iface(), pc.queues(), pc.vlan(), pc.mac());
         }
+        if (pc.mac() != null && !pc.type().equals(TAP)) {
+            throw new PortRefused(PortRefused.Reason.CANNOT_CREATE, pc.name() + ": --mac sets the address of the kernel"
+                    + " interface a tap port creates; a " + pc.type() + " port's frames carry the guest's (or the"
+                    + " interface's) own addresses: leave --mac out");
+        }
         int lcores = loops.size();
         if (pc.vhost() && pc.queues() < lcores) {
             throw new PortRefused(PortRefused.Reason.CANNOT_CREATE, pc.name() + ": the switch gives each of its "

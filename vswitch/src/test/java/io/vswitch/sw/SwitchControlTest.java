@@ -324,6 +324,8 @@ class SwitchControlTest {
                 .put("path", sock("a").toString())), "socket path taken");
         assertEquals(-32003, errorCode("port.add", params().put("name", "c").put("type", "vhost-user")
                 .put("path", tmp.resolve("no/such/dir/c.sock").toString())), "socket directory missing");
+        assertEquals(-32003, errorCode("port.add", params().put("name", "c").put("type", "vhost-user")
+                .put("path", tmp.resolve("c.sock").toString()).put("mac", "02:00:00:00:00:99")), "--mac on a vhost port");
         assertEquals(-32001, errorCode("port.del", params().put("name", "nosuch")), "unknown port");
         assertEquals(-32001, errorCode("port.stats", params().put("name", "nosuch")), "unknown port");
         assertLossless(traffic.get(), "a -> b -> a while bad requests came in");
