@@ -267,20 +267,7 @@ public final class MacTable {
      * @return the number of entries removed
      */
     public int expire(long nowNanos) {
-        int removed = 0;
-        for (int i = 0; i < slots.length; i += 2) {
-            long sk = (long) SLOT.getAcquire(slots, i);
-            if (sk >= 0) {                               // EMPTY or BUSY
-                continue;
-            }
-            long v = (long) SLOT.getAcquire(slots, i + 1);
-            if (v != 0 && expired(v, nowNanos) && SLOT.compareAndSet(slots, i + 1, v, 0L)) {
-                SLOT.setRelease(slots, i, EMPTY);
-                SLOT.getAndAdd(counts, 0, -1L);
-                removed++;
-            }
-        }
-        return removed;
+        return removeWhere(v -> expired(v, nowNanos));
     }
 
     /**
@@ -292,6 +279,15 @@ public final class MacTable {
      * @return the number of entries removed
      */
     public int flush(int port) {
+        return removeWhere(v -> port < 0 || (int) (v >>> 48) - 1 == port);
+    }
+
+    /**
+     * Empties every present entry whose value passes {@code test}: the value is taken by CAS
+     * (so a concurrent learn or claim of the slot wins or loses whole), then the key is
+     * released as EMPTY and the count dropped. For the control thread.
+     */
+    private int removeWhere(java.util.function.LongPredicate test) {
         int removed = 0;
         for (int i = 0; i < slots.length; i += 2) {
             long sk = (long) SLOT.getAcquire(slots, i);
@@ -299,7 +295,7 @@ public final class MacTable {
                 continue;
             }
             long v = (long) SLOT.getAcquire(slots, i + 1);
-            if (v != 0 && (port < 0 || (int) (v >>> 48) - 1 == port) && SLOT.compareAndSet(slots, i + 1, v, 0L)) {
+            if (v != 0 && test.test(v) && SLOT.compareAndSet(slots, i + 1, v, 0L)) {
                 SLOT.setRelease(slots, i, EMPTY);
                 SLOT.getAndAdd(counts, 0, -1L);
                 removed++;
