@@ -1,6 +1,7 @@
 package io.vswitch.reflector;
 
 import io.vswitch.ExitCode;
+import io.vswitch.StatsTimer;
 import io.vswitch.UserError;
 import io.vswitch.datapath.QueueMap;
 import io.vswitch.datapath.ReflectMode;
@@ -175,19 +176,7 @@ public final class Reflector {
                 }
             }
             started = true;
-            if (cfg.statsSeconds() > 0) {
-                StatsSink s = stats;
-                long periodNanos = (long) (cfg.statsSeconds() * 1e9);
-                statsThread = Thread.ofPlatform().daemon().name("stats").start(() -> {
-                    try {
-                        while (!stop.await(periodNanos, TimeUnit.NANOSECONDS)) {
-                            s.sample();
-                        }
-                    } catch (InterruptedException ignored) {
-                        // shutting down
-                    }
-                });
-            }
+            statsThread = StatsTimer.start(cfg.statsSeconds(), stop, stats::sample);
             log("running; stop with Ctrl-C or SIGTERM");
             // Wait for a signal, or for a poll loop to fail.
             while (!stop.await(200, TimeUnit.MILLISECONDS)) {

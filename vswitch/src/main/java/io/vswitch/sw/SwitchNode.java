@@ -1,5 +1,6 @@
 package io.vswitch.sw;
 
+import io.vswitch.StatsTimer;
 import io.vswitch.datapath.Forwarding;
 import io.vswitch.datapath.MacTable;
 import io.vswitch.datapath.PortCounters;
@@ -199,19 +200,7 @@ public class SwitchNode {
                 Files.deleteIfExists(cfg.statsJson());
             }
             installSignals();
-            if (cfg.statsSeconds() > 0) {
-                SwitchStats s = stats;
-                long periodNanos = (long) (cfg.statsSeconds() * 1e9);
-                statsThread = Thread.ofPlatform().daemon().name("stats").start(() -> {
-                    try {
-                        while (!stop.await(periodNanos, TimeUnit.NANOSECONDS)) {
-                            s.sample();
-                        }
-                    } catch (InterruptedException ignored) {
-                        // shutting down
-                    }
-                });
-            }
+            statsThread = StatsTimer.start(cfg.statsSeconds(), stop, stats::sample);
             onStarted();
             log("running; stop with Ctrl-C or SIGTERM");
             long nextExpire = System.nanoTime() + 1_000_000_000L;
