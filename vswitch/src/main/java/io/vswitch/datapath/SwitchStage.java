@@ -139,7 +139,7 @@ public final class SwitchStage {
                 } else if (pv > 0 && pv != v) {
                     c.inc(inPort, PortCounters.DROP_VLAN);
                     drop(m);
-                } else if (v != 0 && (pv > 0) != inAccess) {
+                } else if (needsEdit(pv, v, inAccess)) {
                     int edited = edit(sink, m, v, inAccess, len);
                     if (edited < 0) {
                         c.inc(inPort, PortCounters.DROP_NO_MBUF);
@@ -154,14 +154,10 @@ public final class SwitchStage {
                 int same = 0;
                 int other = 0;
                 for (int j = 0; j < live; j++) {
-                    int p = set.id(j);
-                    int pv = set.accessVlan(p);
-                    if (p == inPort || (pv > 0 && pv != v)) {
-                        continue;
-                    }
-                    if (v != 0 && (pv > 0) != inAccess) {
+                    int k = floodKind(set, set.id(j), inPort, v, inAccess);
+                    if (k == OTHER) {
                         other++;
-                    } else {
+                    } else if (k == SAME) {
                         same++;
                     }
                 }
@@ -187,15 +183,12 @@ public final class SwitchStage {
                 }
                 for (int j = 0; j < live; j++) {
                     int p = set.id(j);
-                    int pv = set.accessVlan(p);
-                    if (p == inPort || (pv > 0 && pv != v)) {
-                        continue;
-                    }
-                    if (v != 0 && (pv > 0) != inAccess) {
+                    int k = floodKind(set, p, inPort, v, inAccess);
+                    if (k == OTHER) {
                         if (other > 0) {
                             put(p, mo, otherLen);
                         }
-                    } else {
+                    } else if (k == SAME) {
                         put(p, m, len);
                     }
                 }
@@ -211,6 +204,27 @@ public final class SwitchStage {
                 drop(m);
             }
         }
+    }
+
+    /** {@link #floodKind}: the port takes no copy of the flood. */
+    private static final int SKIP = -1;
+    /** {@link #floodKind}: the port takes the frame as it came. */
+    private static final int SAME = 0;
+    /** {@link #floodKind}: the port takes the frame in the other encoding (tagged / untagged). */
+    private static final int OTHER = 1;
+
+    /** Whether a frame of VLAN {@code v} received on an access port ({@code inAccess}) or a trunk changes encoding on its way to a port of role {@code pv}. */
+    private static boolean needsEdit(int pv, int v, boolean inAccess) {
+        return v != 0 && (pv > 0) != inAccess;
+    }
+
+    /** What port {@code p} gets of a flood of VLAN {@code v} from {@code inPort}: {@link #SKIP}, {@link #SAME} or {@link #OTHER}. */
+    private static int floodKind(PortSet set, int p, int inPort, int v, boolean inAccess) {
+        int pv = set.accessVlan(p);
+        if (p == inPort || (pv > 0 && pv != v)) {
+            return SKIP;
+        }
+        return needsEdit(pv, v, inAccess) ? OTHER : SAME;
     }
 
     /** Re-encodes frame {@code m} of VLAN {@code v} for the other kind of port; its new length, or -1. */
