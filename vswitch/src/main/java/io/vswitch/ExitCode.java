@@ -16,6 +16,7 @@ public enum ExitCode {
     PORT(7),           // no such vdev/port, configure/queue setup/start failed
     MEMPOOL(8),        // mbuf pool could not be created
     PEER(9),           // peer did not connect / traffic check failed (generator)
+    DB(10),            // the port database (--db) is damaged, unreadable or cannot be written
     ;
 
     public final int code;

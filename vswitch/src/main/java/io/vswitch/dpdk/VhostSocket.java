@@ -1,6 +1,14 @@
 package io.vswitch.dpdk;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -61,4 +69,52 @@ public final class VhostSocket {
             return false;
         }
     }
+
+    /**
+     * Gives the server socket {@code path} the owner {@code owner} ("UID:GID") and the
+     * permission bits {@code mode}, either may be null, so that a QEMU or a pod that does not
+     * run as root can connect (connecting to a Unix socket needs write permission on it).
+     */
+    public static void setOwnership(String path, String owner, Integer mode) {
+        // Files.setAttribute opens the file to fchown/fchmod it, which a socket refuses (ENXIO):
+        // chown(2) and chmod(2) by path instead.
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment p = arena.allocateFrom(path);
+            MemorySegment state = arena.allocate(Linker.Option.captureStateLayout());
+            if (owner != null) {
+                String[] ug = owner.split(":");
+                int rc = (int) CHOWN.invokeExact(state, p, Integer.parseUnsignedInt(ug[0]), Integer.parseUnsignedInt(ug[1]));
+                if (rc != 0) {
+                    throw new DpdkException(DpdkException.Kind.SOCKET, "cannot give vhost socket " + path + " the owner "
+                            + owner + " (chown failed: errno " + errno(state) + ")");
+                }
+            }
+            if (mode != null) {
+                int rc = (int) CHMOD.invokeExact(state, p, mode.intValue());
+                if (rc != 0) {
+                    throw new DpdkException(DpdkException.Kind.SOCKET, "cannot give vhost socket " + path + " the mode "
+                            + Integer.toOctalString(mode) + " (chmod failed: errno " + errno(state) + ")");
+                }
+            }
+        } catch (DpdkException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private static final VarHandle ERRNO = Linker.Option.captureStateLayout()
+            .varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    private static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final MethodHandle CHOWN = LINKER.downcallHandle(LINKER.defaultLookup().find("chown").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
+            Linker.Option.captureCallState("errno"));
+    private static final MethodHandle CHMOD = LINKER.downcallHandle(LINKER.defaultLookup().find("chmod").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
+            Linker.Option.captureCallState("errno"));
 }

@@ -42,7 +42,7 @@ import picocli.CommandLine.Parameters;
                 "on every port: vhost ports need queues=N >= lcores (af_packet: qpairs=N).",
                 "MAC table dump (like ovs-appctl fdb/show): kill -USR1 <pid> writes JSON to",
                 "--fdb-json FILE (replaced atomically), or to stdout without it.",
-                "", "Exit codes: 0 ok, 2 usage, 3 hugepages, 4 vhost socket, 5 lcores, 6 EAL, 7 port, 8 mbuf pool, 1 bug."})
+                "", "Exit codes: 0 ok, 2 usage, 3 hugepages, 4 vhost socket, 5 lcores, 6 EAL, 7 port, 8 mbuf pool, 10 --db, 1 bug."})
 public final class VswitchCommand implements Callable<Integer> {
     @Option(names = "--vdev", paramLabel = "SPEC",
             description = "A virtual device, repeatable: net_vhost0,iface=/tmp/sock0,queues=2[,client=1]. Required by the"
@@ -78,6 +78,15 @@ public final class VswitchCommand implements Callable<Integer> {
 
     /** Where --ctl listens when given no path, and where vswitchctl looks by default. */
     static final String DEFAULT_CTL = ControlServer.DEFAULT_PATH;
+
+    @Option(names = "--db", paramLabel = "FILE", arity = "0..1", fallbackValue = DEFAULT_DB,
+            description = "Switch: record the ports vswitchctl adds in FILE (default with no value: " + DEFAULT_DB
+                    + "; written atomically) and re-create them at start, before the --vdevs, so a restarted switch"
+                    + " comes back with its ports")
+    Path db;
+
+    /** Where --db keeps the ports when given no path (as /var/lib/openvswitch/conf.db for OVS). */
+    static final String DEFAULT_DB = "/var/lib/vswitch/ports.json";
 
 
 
@@ -127,7 +136,7 @@ public final class VswitchCommand implements Callable<Integer> {
         Common c = common();
         return new SwitchNode.Config(c.vdevs, c.cpus, dpdk.burst, dpdk.rxd, dpdk.txd, dpdk.mbufs, dpdk.mbufCache,
                 stats, statsJson, dpdk.filePrefix("vswitch"), dpdk.noHuge, dpdk.memoryMb(), dpdk.ealExtra(),
-                macTableSize, (long) (macAge * 1e9), fdbJson, ctl);
+                macTableSize, (long) (macAge * 1e9), fdbJson, ctl, db);
     }
 
     private record Common(List<Vdev> vdevs, int[] cpus) {}
@@ -141,7 +150,8 @@ public final class VswitchCommand implements Callable<Integer> {
             throw new UserError(ExitCode.USAGE, "--mode: '" + mode + "' is not a reflector mode (io, macswap or"
                     + " 5tswap) nor switch");
         }
-        for (String[] o : new String[][] {{"--fdb-json", fdbJson == null ? null : ""}, {"--ctl", ctl == null ? null : ""}}) {
+        for (String[] o : new String[][] {{"--fdb-json", fdbJson == null ? null : ""}, {"--ctl", ctl == null ? null : ""},
+                {"--db", db == null ? null : ""}}) {
             if (o[1] != null) {
                 throw new UserError(ExitCode.USAGE, o[0] + " goes with --mode switch");
             }
