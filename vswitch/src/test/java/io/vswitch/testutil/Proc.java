@@ -106,6 +106,14 @@ public final class Proc implements AutoCloseable {
         return -1;
     }
 
+    /** SIGKILL, as a crash or the OOM killer would; waits until the process is gone. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new AssertionError(name + " survived SIGKILL for 30 s");
+        }
+    }
+
     public int waitFor(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError(name + " still running after " + timeout + ":\n" + tail());
