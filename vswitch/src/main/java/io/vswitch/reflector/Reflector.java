@@ -78,6 +78,10 @@ public final class Reflector {
         } catch (IllegalArgumentException e) {
             throw new UserError(ExitCode.LCORE, e.getMessage());
         }
+        String takeover = Dataplane.checkRuntimeDir(cfg.filePrefix());
+        if (takeover != null) {
+            log(takeover);
+        }
         List<Path> ownSockets = new ArrayList<>();
         for (Vdev v : cfg.vdevs()) {
             if (v.isVhost()) {

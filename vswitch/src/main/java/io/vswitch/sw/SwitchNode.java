@@ -165,6 +165,10 @@ public class SwitchNode {
             initial.add(fromVdev(v));
         }
         prepare(initial);
+        String takeover = Dataplane.checkRuntimeDir(cfg.filePrefix());
+        if (takeover != null) {
+            log(takeover);
+        }
         List<String> eal = ealArgs(cfg, allowed);
         log("EAL " + String.join(" ", eal.subList(1, eal.size())));
         dp = Dataplane.open(eal);

@@ -235,10 +235,40 @@ class SwitchRestartTest {
                     + " ms, all " + millis);
             String log = sw.output();
             assertTrue(log.contains("removed the stale socket " + ctl), "the stale control socket was taken over:\n" + log);
+            assertTrue(log.contains("taking over the DPDK runtime directory /var/run/dpdk/" + prefix + " of a process"
+                    + " that is gone"), "the stale runtime directory was taken over, and said so:\n" + log);
             assertEquals(0, sw.stop(Duration.ofSeconds(20)), sw.tail());
             assertFalse(Files.exists(ctl), "control socket removed at exit");
             assertTrue(a.alive() && b.alive(), "the guests outlive the switch");
             assertTrue(Files.exists(tmp.resolve("a.sock")), "a guest's socket is the guest's: the switch leaves it");
+        } finally {
+            closeAll();
+        }
+    }
+
+    @Test
+    void aSecondSwitchOnTheSameFilePrefixIsOneLineAndTouchesNothing() throws Exception {
+        Dpdk.requireEnvironment(false);
+        cpus();
+        ctl = tmp.resolve("vs.ctl");
+        String prefix = Dpdk.prefix("rs-twice");
+        Proc first = Proc.start("vswitch-first", switchCmd(prefix, null), tmp);
+        procs.add(first);
+        try {
+            first.await("running; stop with", Duration.ofSeconds(60));
+            Path ctl2 = tmp.resolve("second.ctl");
+            List<String> cmd = new ArrayList<>(switchCmd(prefix, null));
+            cmd.set(cmd.indexOf(ctl.toString()), ctl2.toString());
+            try (Proc second = Proc.start("vswitch-second", cmd, tmp)) {
+                assertEquals(ExitCode.EAL.code, second.waitFor(Duration.ofSeconds(60)), second.tail());
+                String out = second.output().strip();
+                assertEquals(1, out.lines().count(), "one line:\n" + out);
+                assertEquals("vswitch: another DPDK process is running with --file-prefix " + prefix + " (it holds"
+                        + " /var/run/dpdk/" + prefix + "/config): stop it, or give this one another --file-prefix", out);
+            }
+            assertFalse(Files.exists(ctl2));
+            assertTrue(first.alive() && rpc("ping", null) != null, "the first switch is untouched");
+            assertEquals(0, first.stop(Duration.ofSeconds(20)), first.tail());
         } finally {
             closeAll();
         }
