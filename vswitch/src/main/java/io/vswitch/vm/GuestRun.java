@@ -82,6 +82,8 @@ public final class GuestRun implements AutoCloseable {
         log.println("vswitch-vm: QEMU " + info.version() + ", run dir " + runDir);
         for (String n : cmd.notes()) log.println("vswitch-vm: " + n);
         if (spec.wantsIommu()) log.println("vswitch-vm: NOTE the backend's vhost vdev must have iommu-support=1");
+        if (spec.server) log.println("vswitch-vm: waiting for the switch to connect to " + spec.effectiveSockets()
+                + " (a vhost-user-client port) before the guest boots");
         Process p = new ProcessBuilder(cmd.argv())
                 .redirectErrorStream(true)
                 .redirectOutput(runDir.resolve("qemu.log").toFile())
