@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vswitch.reflector.VswitchCommand;
 import io.vswitch.testutil.Dpdk;
+import io.vswitch.testutil.Proc;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -119,6 +121,13 @@ class SystemdUnitTest {
         assertTrue(Files.readString(root.resolve("etc/systemd/system/vswitch.service")).contains("ExecStart=/opt/vswitch/bin/vswitch --mode switch"));
         String help = run(List.of(home.resolve("bin/vswitch").toString(), "--help"), 0);
         assertTrue(help.contains("--mode"), help);
+        // the copied tree is complete: its switch starts (EAL, the native shim packed in the bindings jar) and stops on SIGTERM
+        Dpdk.requireEnvironment(false);
+        try (Proc sw = Proc.start("installed-vswitch", List.of(home.resolve("bin/vswitch").toString(), "--mode", "switch",
+                "--lcores", "1", "--no-huge", "-m", "128", "--file-prefix", Dpdk.prefix("install")), tmp)) {
+            sw.await("running; stop with", Duration.ofSeconds(60));
+            assertEquals(0, sw.stop(Duration.ofSeconds(20)), sw.tail());
+        }
         assertTrue(run(List.of(home.resolve("bin/vswitchctl").toString(), "--help"), 0).contains("add-port"));
         // a second install replaces the tree and keeps an edited configuration
         Files.writeString(root.resolve("etc/vswitch/vswitch.conf"), "VSWITCH_LCORES=2\n");
