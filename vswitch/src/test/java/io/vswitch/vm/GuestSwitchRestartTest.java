@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@link #WINDOW} of them at least, and {@link #FINAL_WINDOW} after the last restart); so the
  * only requests without a reply are those sent between a kill and the first reply after the
  * restart. QEMU never exits. The times from each new switch process to the guest's first reply
- * are printed, not asserted.
+ * are printed, not asserted. Then the other order: the VM ends (its socket goes with it) and a
+ * new one boots on the same path while the switch runs on; every one of its requests is answered.
  */
 class GuestSwitchRestartTest {
     static final int RESTARTS = 3;
@@ -141,6 +142,19 @@ class GuestSwitchRestartTest {
                     + " answered, " + lost + " unanswered, all while the switch was down " + show(outages)
                     + "; new switch process to its 'running' line + from there to the guest's first reply (ms; 0.2 s ping interval): " + restartToReplyMs);
             assertEquals(end + 1 - lost, got.size(), "every reply outside the outages");
+
+            // The other order: the VM ends and a new one starts on the same socket; the switch (not restarted)
+            // finds it with the same reconnect loop, and the new guest's pings are all answered from the first.
+            guest.close();
+            assertFalse(Files.exists(sock), "QEMU's vhost-user socket is removed when the VM ends");
+            assertTrue(sw.alive(), "the switch must outlive its guest:\n" + sw.tail());
+            s.runDir = dir.resolve("vm2");
+            guest = GuestRun.start(s, System.out);
+            Path serial2 = guest.serialLog();
+            TreeSet<Integer> again = awaitReplies(serial2, 0, WINDOW, guest, sw, Duration.ofSeconds(180));
+            assertComplete(again, 0, again.last(), "a new VM on the same socket");
+            assertTrue(sw.alive(), "the switch must still run:\n" + sw.tail());
+            System.out.println("GuestSwitchRestartTest: a new VM on the same socket: requests 0.." + again.last() + " all answered");
         } finally {
             if (guest != null) guest.close();
             if (sw != null) sw.stop(Duration.ofSeconds(10));
