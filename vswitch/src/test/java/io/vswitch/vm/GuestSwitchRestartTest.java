@@ -23,13 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real VM keeps its network while the switch restarts (issue 12, "a real VM").
  * <pre>
- *   QEMU guest (TCG)                 bin/vswitch --mode switch            namespace
- *   virtio-net, kernel ping  ──vhost-user──  net_vhost0 client=1           198.18.7.2
+ *   QEMU guest (TCG)                 bin/vswitch --mode switch --db       namespace
+ *   virtio-net, kernel ping  ──vhost-user──  vm0: vhost-user-client         198.18.7.2
  *   198.18.7.1 → 198.18.7.2   QEMU owns the   net_af_packet0 on veth ──────  (veth peer)
  *   (pinglog: VSPING seq=N)   socket
  * </pre>
  * QEMU is the vhost-user socket server ({@code --vhost-server}); the switch connects with a
- * client port. The switch is killed with SIGKILL while the guest pings and started again with
+ * client port, added once with vswitchctl and re-created from {@code --db} at each start. The switch is killed with SIGKILL while the guest pings and started again with
  * the same command, {@link #RESTARTS} times. The veth pair outlives the switch, so nothing on
  * the host or in the guest is touched between restarts.
  * <p>What is asserted (counts, never times): every request before the first kill is answered;
@@ -61,9 +61,11 @@ class GuestSwitchRestartTest {
         String hostEnd = "vsrh" + tag;
         String nsEnd = "vsrn" + tag;
         Path sock = dir.resolve("vm0.sock");
-        // the same command every time, as systemd's Restart= would run it
-        List<String> cmd = Dpdk.vswitch(List.of("--mode", "switch",
-                "--vdev", "net_vhost0,iface=" + sock + ",client=1",
+        Path ctl = dir.resolve("vs.ctl");
+        Path db = dir.resolve("ports.json");
+        // The same command every time, as systemd's Restart= runs it (deploy/systemd/vswitch.service): the VM's
+        // client port is added once with vswitchctl and comes back from --db; the kernel side is a --vdev.
+        List<String> cmd = Dpdk.vswitch(List.of("--mode", "switch", "--ctl", ctl.toString(), "--db", db.toString(),
                 "--vdev", "net_af_packet0,iface=" + hostEnd,
                 "--lcores", "1", "--no-huge", "-m", "512", "--file-prefix", Dpdk.prefix("vmrestart")));
 
@@ -85,6 +87,9 @@ class GuestSwitchRestartTest {
 
             // The switch first: QEMU with a vhost-user server socket waits for its first connection.
             sw = startSwitch(cmd, 0);
+            assertEquals(0, io.vswitch.ctl.VswitchctlCommand.run("--ctl", ctl.toString(), "add-port", "vm0",
+                    "--type", "vhost-user-client", "--path", sock.toString()), "vswitchctl add-port vm0:\n" + sw.tail());
+            assertTrue(Files.readString(db).contains("vhost-user-client"), "vm0 recorded in --db: " + Files.readString(db));
             VmSpec s = new VmSpec();
             s.mode = "pinglog";
             s.count = 1_000_000;          // the test ends the guest, not the count
@@ -117,6 +122,8 @@ class GuestSwitchRestartTest {
                 long t0 = System.nanoTime();
                 sw = startSwitch(cmd, r);
                 long ready = System.nanoTime();
+                sw.await(": 1 recorded port$", Duration.ofSeconds(1));
+                sw.await("^\\S+ vswitch: vm0: port \\d+ \\(net_vhost\\) added", Duration.ofSeconds(1));   // from --db, not added again
                 int first = awaitFirstAfter(serial, last, guest, sw, Duration.ofSeconds(120));
                 restartToReplyMs.add((ready - t0) / 1_000_000 + "+" + (System.nanoTime() - ready) / 1_000_000);
                 outages.add(new int[] {last, first});
