@@ -22,6 +22,8 @@ import java.util.List;
  */
 public final class Eal {
     private static boolean initialised;
+    /** The runtime directory EAL made for this process (removed by {@link #cleanup}), or null. */
+    private static Path runtimeDir;
 
     private Eal() {}
 
@@ -38,14 +40,20 @@ public final class Eal {
         for (int i = 0; i < args.size(); i++) {
             argv.setAtIndex(ValueLayout.ADDRESS, i, arena.allocateFrom(args.get(i)));
         }
+        Path dir = primary(args) ? runtimeDir(args) : null;
+        boolean existed = dir != null && Files.exists(dir);
         int rc = rte_eal_init(args.size(), argv);
         if (rc < 0) {
             int errno = vsshim_h.vs_errno();
+            if (dir != null && !existed) {
+                deleteTree(dir);       // ours, made by this failed init (an existing one may be another process's)
+            }
             throw new DpdkException(DpdkException.Kind.EAL, "rte_eal_init failed: " + strerror(errno)
                     + " (the EAL lines above say which argument or resource; another DPDK process with the same"
                     + " --file-prefix? EAL arguments: " + String.join(" ", args.subList(1, args.size())) + ")");
         }
         initialised = true;
+        runtimeDir = dir;
     }
 
     public static synchronized boolean initialised() {
@@ -57,6 +65,64 @@ public final class Eal {
         if (initialised) {
             rte_eal_cleanup();
             initialised = false;
+            if (runtimeDir != null) {
+                deleteTree(runtimeDir);  // EAL leaves it (config, mp socket, fbarrays); nobody needs it once we are gone
+                runtimeDir = null;
+            }
+        }
+    }
+
+    /** False for a secondary process (--proc-type secondary or auto): the runtime directory is the primary's. */
+    static boolean primary(List<String> args) {
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            String type = a.startsWith("--proc-type=") ? a.substring("--proc-type=".length())
+                    : a.equals("--proc-type") && i + 1 < args.size() ? args.get(i + 1) : null;
+            if (type != null && !type.equals("primary")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Where EAL keeps its runtime files for these arguments, as eal_create_runtime_dir decides:
+     * /var/run/dpdk/PREFIX for root, else $XDG_RUNTIME_DIR (or /tmp) /dpdk/PREFIX; the last
+     * --file-prefix wins (default "rte").
+     */
+    static Path runtimeDir(List<String> args) {
+        String prefix = "rte";
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.startsWith("--file-prefix=")) {
+                prefix = a.substring("--file-prefix=".length());
+            } else if (a.equals("--file-prefix") && i + 1 < args.size()) {
+                prefix = args.get(i + 1);
+            }
+        }
+        String base = "/var/run";
+        if (!isRoot()) {
+            String xdg = System.getenv("XDG_RUNTIME_DIR");
+            base = xdg != null ? xdg : "/tmp";
+        }
+        return Path.of(base, "dpdk", prefix);
+    }
+
+    private static boolean isRoot() {
+        try {
+            return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+        } catch (IOException | RuntimeException e) {
+            return "root".equals(System.getProperty("user.name"));
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | RuntimeException e) {
+            // best effort: EAL's leftovers do not stop the next start
         }
     }
 

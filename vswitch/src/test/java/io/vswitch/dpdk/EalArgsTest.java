@@ -1,0 +1,29 @@
+package io.vswitch.dpdk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Which runtime directory EAL makes for an argument list (the one {@link Eal#cleanup} removes), without DPDK. */
+class EalArgsTest {
+    @Test
+    void theRuntimeDirectoryFollowsTheLastFilePrefix() {
+        String base = "root".equals(System.getProperty("user.name")) ? "/var/run"
+                : System.getenv().getOrDefault("XDG_RUNTIME_DIR", "/tmp");
+        assertEquals(Path.of(base, "dpdk", "vswitch"), Eal.runtimeDir(List.of("vswitch", "--file-prefix", "vswitch")));
+        assertEquals(Path.of(base, "dpdk", "b"), Eal.runtimeDir(List.of("x", "--file-prefix", "a", "--file-prefix=b")));
+        assertEquals(Path.of(base, "dpdk", "rte"), Eal.runtimeDir(List.of("x", "--no-huge")));
+    }
+
+    @Test
+    void aSecondaryProcessLeavesThePrimarysDirectoryAlone() {
+        assertTrue(Eal.primary(List.of("x", "--file-prefix", "a")));
+        assertTrue(Eal.primary(List.of("x", "--proc-type=primary")));
+        assertFalse(Eal.primary(List.of("x", "--proc-type", "secondary")));
+        assertFalse(Eal.primary(List.of("x", "--proc-type=auto")));
+    }
+}
