@@ -267,9 +267,13 @@ public final class Preflight {
                 throw new UserError(ExitCode.SOCKET, "cannot tell whether a vswitch is serving " + p + " (" + reason(e)
                         + "): remove it if none is, or use another --ctl");
             }
-            if (who != null) {
+            if (who != null && (who.isEmpty() || who.endsWith(", vswitch"))) {
                 throw new UserError(ExitCode.ALREADY_RUNNING, "another vswitch is serving " + p
                         + (who.isEmpty() ? "" : " (" + who + ")") + ": stop it, or use another --ctl");
+            }
+            if (who != null) {
+                throw new UserError(ExitCode.SOCKET, "--ctl " + p + " is in use by another process (" + who + "): stop"
+                        + " it, or use another --ctl");
             }
             // stale: nobody answers; the control server takes it over once the ports are up
         } else if (k != FileKind.MISSING) {

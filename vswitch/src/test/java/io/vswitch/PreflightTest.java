@@ -192,12 +192,16 @@ class PreflightTest {
         FakeFs fs = new FakeFs().dir("/run", "/run/vswitch", "/ro").put("/run/vswitch/live.ctl", FileKind.SOCKET)
                 .put("/run/vswitch/stale.ctl", FileKind.SOCKET).put("/run/vswitch/file", FileKind.REGULAR)
                 .put("/run/vswitch/odd.ctl", FileKind.SOCKET);
-        fs.listeners.put(Path.of("/run/vswitch/live.ctl"), "pid 4242, java");
+        fs.listeners.put(Path.of("/run/vswitch/live.ctl"), "pid 4242, vswitch");
+        fs.listeners.put(Path.of("/run/vswitch/socat.ctl"), "pid 77, socat");
+        fs.put("/run/vswitch/socat.ctl", FileKind.SOCKET);
         fs.unknowable.put(Path.of("/run/vswitch/odd.ctl"), new java.nio.file.AccessDeniedException("x"));
         fs.noCreate.put(Path.of("/ro"), "Read-only file system");
         Preflight p = new Preflight(fs, CWD);
-        refused(ExitCode.ALREADY_RUNNING, "another vswitch is serving /run/vswitch/live.ctl (pid 4242, java): stop it, or"
-                + " use another --ctl", () -> p.ctl(Path.of("/run/vswitch/live.ctl")));
+        refused(ExitCode.ALREADY_RUNNING, "another vswitch is serving /run/vswitch/live.ctl (pid 4242, vswitch): stop it,"
+                + " or use another --ctl", () -> p.ctl(Path.of("/run/vswitch/live.ctl")));
+        refused(ExitCode.SOCKET, "--ctl /run/vswitch/socat.ctl is in use by another process (pid 77, socat)",
+                () -> p.ctl(Path.of("/run/vswitch/socat.ctl")));
         refused(ExitCode.SOCKET, "cannot tell whether a vswitch is serving /run/vswitch/odd.ctl (Permission denied)",
                 () -> p.ctl(Path.of("/run/vswitch/odd.ctl")));
         refused(ExitCode.SOCKET, "--ctl /run/vswitch/file is a regular file, not a control socket (vswitch never deletes"
@@ -239,8 +243,8 @@ class PreflightTest {
         Path ctl = tmp.resolve("vs.ctl");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(ctl));
-            refused(ExitCode.ALREADY_RUNNING, "another vswitch is serving " + ctl + " (pid "
-                    + ProcessHandle.current().pid(), () -> p.ctl(ctl));
+            refused(ExitCode.SOCKET, ctl + " is in use by another process (pid " + ProcessHandle.current().pid(),
+                    () -> p.ctl(ctl));     // this test JVM is not a vswitch
             refused(ExitCode.SOCKET, "socket " + ctl + " is in use by another process (pid "
                     + ProcessHandle.current().pid(), () -> p.vdevs(vdevs("net_vhost0,iface=" + ctl)));
         }

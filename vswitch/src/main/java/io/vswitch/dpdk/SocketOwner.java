@@ -65,13 +65,7 @@ public final class SocketOwner {
                     for (Path fd : fds) {
                         if (link.equals(readLink(fd))) {
                             long pid = Long.parseLong(proc.getFileName().toString());
-                            String comm = "";
-                            try {
-                                comm = Files.readString(proc.resolve("comm")).strip();
-                            } catch (IOException ignored) {
-                                // the pid is enough
-                            }
-                            return Optional.of(new Owner(pid, comm));
+                            return Optional.of(new Owner(pid, command(proc)));
                         }
                     }
                 } catch (IOException | SecurityException e) {
@@ -82,6 +76,26 @@ public final class SocketOwner {
             return Optional.empty();
         }
         return Optional.empty();
+    }
+
+    /** The process's name: our programs by name (their comm is "java"), others by their comm. */
+    private static String command(Path proc) {
+        try {
+            String cmdline = Files.readString(proc.resolve("cmdline")).replace('\0', ' ');
+            if (cmdline.contains(" io.vswitch.reflector.VswitchCommand")) {
+                return "vswitch";
+            }
+            if (cmdline.contains(" io.vswitch.gen.GenCommand")) {
+                return "vswitch-gen";
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // comm then
+        }
+        try {
+            return Files.readString(proc.resolve("comm")).strip();
+        } catch (IOException e) {
+            return "";                          // the pid is enough
+        }
     }
 
     private static String readLink(Path p) {

@@ -192,7 +192,7 @@ class SwitchCliTest {
             try (Proc two = Proc.start("second", Dpdk.vswitch(b), tmp)) {
                 assertEquals(ExitCode.ALREADY_RUNNING.code, two.waitFor(Duration.ofSeconds(60)), two.tail());
                 VswitchCliTest.assertOneLine(two.output(), "vswitch: another vswitch is serving " + ctl + " (pid "
-                        + one.pid() + ", java): stop it, or use another --ctl");
+                        + one.pid() + ", vswitch): stop it, or use another --ctl");
             }
             assertFalse(Files.exists(second), "the second switch created no port");
             assertFalse(Files.exists(Path.of("/var/run/dpdk", prefix2)), "nor started EAL");
