@@ -37,8 +37,10 @@ import java.util.Objects;
  *       {@link ExitCode#OUTPUT}); two outputs on one file is a usage error (exit 2)</li>
  *   <li>the switch's {@code --ctl}: short enough, not held by another kind of file, its directory
  *       (or the nearest one that exists, {@link ControlServer} creates the rest) takes files; a
- *       switch answering on it is exit 12 ({@link ExitCode#ALREADY_RUNNING}); a socket nobody
- *       answers on is stale and the control server takes it over later</li>
+ *       vswitch answering on it is exit 12 ({@link ExitCode#ALREADY_RUNNING}, naming its pid),
+ *       another program exit 4; a socket nobody answers on is stale and the control server takes
+ *       it over once the ports are up. (Two switches started at the same instant can both pass;
+ *       the control server's own check still stops the second, later.)</li>
  * </ul>
  *
  * "A file can be created" is asked of the directory itself, by creating and removing an empty
@@ -211,7 +213,7 @@ public final class Preflight {
             }
             String what = option + " " + f;
             FileKind k = fs.kind(f);
-            if (k == FileKind.DIRECTORY) {
+            if (k == FileKind.DIRECTORY || k == FileKind.SYMLINK && Files.isDirectory(f)) {
                 throw new UserError(ExitCode.OUTPUT, what + " is a directory: name a file");
             }
             if (k != FileKind.MISSING && k != FileKind.REGULAR && k != FileKind.SYMLINK) {
