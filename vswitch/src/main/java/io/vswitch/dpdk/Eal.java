@@ -24,6 +24,7 @@ public final class Eal {
     private static boolean initialised;
     /** The runtime directory EAL made for this process (removed by {@link #cleanup}), or null. */
     private static Path runtimeDir;
+    private static List<String> initArgs = List.of();
 
     private Eal() {}
 
@@ -47,6 +48,7 @@ public final class Eal {
             int errno = vsshim_h.vs_errno();
             if (dir != null && !existed) {
                 deleteTree(dir);       // ours, made by this failed init (an existing one may be another process's)
+                deleteHugepageFiles(hugepageDirs(args), dir.getFileName().toString());
             }
             throw new DpdkException(DpdkException.Kind.EAL, "rte_eal_init failed: " + strerror(errno)
                     + " (the EAL lines above say which argument or resource; another DPDK process with the same"
@@ -54,6 +56,7 @@ public final class Eal {
         }
         initialised = true;
         runtimeDir = dir;
+        initArgs = List.copyOf(args);
     }
 
     public static synchronized boolean initialised() {
@@ -67,6 +70,7 @@ public final class Eal {
             initialised = false;
             if (runtimeDir != null) {
                 deleteTree(runtimeDir);  // EAL leaves it (config, mp socket, fbarrays); nobody needs it once we are gone
+                deleteHugepageFiles(hugepageDirs(initArgs), runtimeDir.getFileName().toString());
                 runtimeDir = null;
             }
         }
@@ -113,6 +117,47 @@ public final class Eal {
             return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
         } catch (IOException | RuntimeException e) {
             return "root".equals(System.getProperty("user.name"));
+        }
+    }
+
+    /**
+     * Where EAL puts hugepage files: --huge-dir, else every hugetlbfs mount ({@code /proc/mounts}).
+     * None with --no-huge (memfd memory) or --in-memory.
+     */
+    static List<Path> hugepageDirs(List<String> args) {
+        if (args.contains("--no-huge") || args.contains("--in-memory")) {
+            return List.of();
+        }
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).startsWith("--huge-dir=")) {
+                return List.of(Path.of(args.get(i).substring("--huge-dir=".length())));
+            }
+            if (args.get(i).equals("--huge-dir") && i + 1 < args.size()) {
+                return List.of(Path.of(args.get(i + 1)));
+            }
+        }
+        try {
+            return Files.readAllLines(Path.of("/proc/mounts")).stream().map(l -> l.split(" "))
+                    .filter(f -> f.length > 2 && f[2].equals("hugetlbfs")).map(f -> Path.of(f[1])).distinct().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /**
+     * Removes this prefix's hugepage files ({@code PREFIXmap_*}), which EAL keeps for secondary
+     * processes: each holds its hugepage after we exit, until a process with the same prefix
+     * starts again (free_hugepages shrinks by one per leftover file).
+     */
+    static void deleteHugepageFiles(List<Path> dirs, String prefix) {
+        for (Path d : dirs) {
+            try (var files = Files.newDirectoryStream(d, prefix + "map_[0-9]*")) {
+                for (Path f : files) {
+                    Files.deleteIfExists(f);
+                }
+            } catch (IOException | RuntimeException e) {
+                // best effort, as EAL's own clean-up of stale files at the next start
+            }
         }
     }
 

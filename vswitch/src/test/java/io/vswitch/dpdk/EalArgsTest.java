@@ -26,4 +26,22 @@ class EalArgsTest {
         assertFalse(Eal.primary(List.of("x", "--proc-type", "secondary")));
         assertFalse(Eal.primary(List.of("x", "--proc-type=auto")));
     }
+
+    @Test
+    void hugepageFilesAreLookedForWhereEalPutsThem() {
+        assertEquals(List.of(), Eal.hugepageDirs(List.of("x", "--no-huge", "-m", "256")), "memfd memory: no files");
+        assertEquals(List.of(Path.of("/mnt/h")), Eal.hugepageDirs(List.of("x", "--huge-dir", "/mnt/h")));
+        assertEquals(List.of(Path.of("/mnt/h")), Eal.hugepageDirs(List.of("x", "--huge-dir=/mnt/h")));
+    }
+
+    @Test
+    void onlyThisPrefixsHugepageFilesGo(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        for (String f : List.of("vsmap_0", "vsmap_12", "vs2map_0", "vsmap_xmap_0", "other")) {
+            java.nio.file.Files.createFile(dir.resolve(f));
+        }
+        Eal.deleteHugepageFiles(List.of(dir), "vs");
+        try (var s = java.nio.file.Files.list(dir)) {
+            assertEquals(List.of("other", "vs2map_0", "vsmap_xmap_0"), s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+    }
 }
