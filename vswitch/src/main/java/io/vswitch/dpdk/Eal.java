@@ -90,8 +90,7 @@ public final class Eal {
     }
 
     /**
-     * Where EAL keeps its runtime files for these arguments, as eal_create_runtime_dir decides:
-     * /var/run/dpdk/PREFIX for root, else $XDG_RUNTIME_DIR (or /tmp) /dpdk/PREFIX; the last
+     * Where EAL keeps its runtime files for these arguments ({@link Dataplane#runtimeDir}); the last
      * --file-prefix wins (default "rte").
      */
     static Path runtimeDir(List<String> args) {
@@ -104,20 +103,7 @@ public final class Eal {
                 prefix = args.get(i + 1);
             }
         }
-        String base = "/var/run";
-        if (!isRoot()) {
-            String xdg = System.getenv("XDG_RUNTIME_DIR");
-            base = xdg != null ? xdg : "/tmp";
-        }
-        return Path.of(base, "dpdk", prefix);
-    }
-
-    private static boolean isRoot() {
-        try {
-            return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
-        } catch (IOException | RuntimeException e) {
-            return "root".equals(System.getProperty("user.name"));
-        }
+        return Dataplane.runtimeDir(prefix);
     }
 
     /**
