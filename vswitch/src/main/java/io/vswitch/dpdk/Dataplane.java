@@ -223,11 +223,14 @@ public final class Dataplane implements AutoCloseable {
     /** Stops and closes every port still open, frees the pools, cleans EAL up; safe after a failed rung. */
     @Override
     public void close() {
-        closePorts();
-        for (Mempool p : pools) {
-            p.free();
+        try {
+            closePorts();
+            for (Mempool p : pools) {
+                p.free();
+            }
+            pools.clear();
+        } finally {
+            Eal.cleanup();           // whatever failed above: EAL's threads and runtime files go
         }
-        pools.clear();
-        Eal.cleanup();
     }
 }

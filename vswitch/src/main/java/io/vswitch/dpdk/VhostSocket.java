@@ -25,6 +25,43 @@ public final class VhostSocket {
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
 
+    /** What a path holds (not following a symbolic link), for the checks and their messages. */
+    public enum FileKind {
+        MISSING("nothing"), SOCKET("a socket"), REGULAR("a regular file"), DIRECTORY("a directory"),
+        SYMLINK("a symbolic link"), OTHER("a special file");
+
+        /** "a regular file", for messages. */
+        public final String what;
+
+        FileKind(String what) {
+            this.what = what;
+        }
+
+        public static FileKind of(Path p) {
+            java.nio.file.attribute.BasicFileAttributes a;
+            try {
+                a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (IOException e) {
+                return MISSING;
+            }
+            if (a.isRegularFile()) {
+                return REGULAR;
+            }
+            if (a.isDirectory()) {
+                return DIRECTORY;
+            }
+            if (a.isSymbolicLink()) {
+                return SYMLINK;
+            }
+            try {
+                int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+                return (mode & S_IFMT) == S_IFSOCK ? SOCKET : OTHER;
+            } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+                return OTHER;
+            }
+        }
+    }
+
     /**
      * Returns a note when a stale socket was removed, null when the path was free; throws
      * a DpdkException when the path is unusable.
@@ -33,25 +70,22 @@ public final class VhostSocket {
         Path p = Path.of(iface);
         Path dir = p.toAbsolutePath().getParent();
         if (dir != null && !Files.isDirectory(dir)) {
-            throw new DpdkException(DpdkException.Kind.SOCKET, "vhost socket directory " + dir + " does not exist: create it or"
-                    + " choose another iface= path");
+            FileKind k = FileKind.of(dir);
+            throw new DpdkException(DpdkException.Kind.SOCKET, "vhost socket directory " + dir + (k == FileKind.MISSING
+                    ? " does not exist: create it or" : " is " + k.what + ", not a directory:") + " choose another iface= path");
         }
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+        FileKind kind = FileKind.of(p);
+        if (kind == FileKind.MISSING) {
             return null;
         }
-        int mode;
-        try {
-            mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException | UnsupportedOperationException e) {
-            throw new DpdkException(DpdkException.Kind.SOCKET, "cannot inspect " + p + ": " + e.getMessage());
-        }
-        if ((mode & S_IFMT) != S_IFSOCK) {
-            throw new DpdkException(DpdkException.Kind.SOCKET, "vhost socket path " + p + " exists and is not a socket: remove it or"
-                    + " choose another iface= path");
+        if (kind != FileKind.SOCKET) {
+            throw new DpdkException(DpdkException.Kind.SOCKET, "vhost socket path " + p + " exists and is " + kind.what
+                    + ", not a socket (vswitch never deletes it): remove it yourself or choose another iface= path");
         }
         if (inUse(p)) {
-            throw new DpdkException(DpdkException.Kind.SOCKET, "vhost socket " + p + " is in use by another process (a running"
-                    + " vswitch or testpmd?): stop it or choose another iface= path");
+            throw new DpdkException(DpdkException.Kind.SOCKET, "vhost socket " + p + " is in use by another process ("
+                    + SocketOwner.of(p).map(SocketOwner.Owner::toString).orElse("a running vswitch or testpmd?")
+                    + "): stop it or choose another iface= path");
         }
         try {
             Files.delete(p);
