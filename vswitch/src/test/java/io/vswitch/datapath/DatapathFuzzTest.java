@@ -45,7 +45,8 @@ import java.util.Set;
  * {@code src/test/resources/io/vswitch/datapath/DatapathFuzzTestInputs/burst/}: frames of the
  * Scapy set of MalformedReplayTest (one of each kind, then every 400th up to 2 KB) followed
  * by 13 random control bytes (FuzzedDataProvider takes numbers from the end of an input). A
- * crash Jazzer finds is written to that directory and so becomes a regression input.
+ * crashing input Jazzer finds is saved as a file (it says where); copied into that directory,
+ * it becomes a regression input.
  * Fuzzing by hand, coverage-guided (the working corpus goes to {@code vswitch/.cifuzz-corpus/},
  * ignored by git):
  * <pre>
