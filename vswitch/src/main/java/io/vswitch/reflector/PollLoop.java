@@ -33,7 +33,7 @@ public final class PollLoop extends LcoreLoop {
     private final MemorySegment pkts;
     /** tails[i] = pkts from index i on: what free_bulk gets after a short tx. */
     private final MemorySegment[] tails;
-    /** data_len of each frame of the burst, read before tx_burst hands the mbufs over. */
+    /** pkt_len of each frame of the burst (all segments), read before tx_burst hands the mbufs over. */
     private final int[] lens;
 
     public PollLoop(int cpu, PacketIo io, ReflectMode mode, int burst, int[] ports, int[] queues, QueueCounters[] counters) {
@@ -79,13 +79,13 @@ public final class PollLoop extends LcoreLoop {
                 long bytes = 0;
                 for (int i = 0; i < n; i++) {
                     long m = pkts.getAtIndex(ValueLayout.JAVA_LONG, i);
-                    int len = Mbufs.dataLen(m);
+                    int len = Mbufs.pktLen(m);                  // the whole frame, all segments
                     lens[i] = len;
                     bytes += len;
-                    if (mode == MODE_MACSWAP) {
-                        ReflectMode.macswap(Mbufs.ALL, Mbufs.data(m), len);
+                    if (mode == MODE_MACSWAP) {                 // headers: the first segment only
+                        ReflectMode.macswap(Mbufs.ALL, Mbufs.data(m), Mbufs.dataLen(m));
                     } else if (mode == MODE_5TSWAP) {
-                        ReflectMode.fiveTupleSwap(Mbufs.ALL, Mbufs.data(m), len);
+                        ReflectMode.fiveTupleSwap(Mbufs.ALL, Mbufs.data(m), Mbufs.dataLen(m));
                     }
                 }
                 int sent = io.txBurst(ports[k], queues[k], pkts, n);

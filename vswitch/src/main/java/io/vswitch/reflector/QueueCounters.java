@@ -35,7 +35,7 @@ abstract class QueueCountersPad {
 }
 
 abstract class QueueCountersFields extends QueueCountersPad {
-    /** Packets received / sent back, bytes of data_len (no FCS), tx shortfall freed. */
+    /** Packets received / sent back, bytes of whole frames (pkt_len, all segments; no FCS), tx shortfall freed. */
     long rxPkts, txPkts, rxBytes, txBytes, drops;
     /** rx bursts that returned packets / returned nothing. */
     long bursts, emptyPolls;
