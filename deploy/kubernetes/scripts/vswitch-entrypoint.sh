@@ -22,6 +22,8 @@ CTL="${VSWITCH_CTL:-/run/vswitch/vswitch.ctl}"
 DB="${VSWITCH_DB:-/var/lib/vswitch/ports.json}"
 SOCKETS="${VSWITCH_SOCKET_DIR:-/var/lib/vswitch/sockets}"
 HUGE="${VSWITCH_HUGE_DIR:-/dev/hugepages}"
+CONTROL_CPUS_FILE=/tmp/vswitch-control-cpus    # read by vswitchctl (this container only)
+rm -f "$CONTROL_CPUS_FILE"
 
 awk -v d="$HUGE" '$2 == d && $3 == "hugetlbfs" { found = 1 } END { exit !found }' /proc/mounts \
     || die "$HUGE is not a hugetlbfs mount: mount an emptyDir with medium: HugePages there and request hugepages-2Mi" 3
@@ -32,7 +34,13 @@ if [ -n "${VSWITCH_LCORES:-}" ]; then
 else
     read -r -a CPUS <<< "$(pick_cpus "${CPU_LIMIT:-}")"
     [ "${#CPUS[@]}" -ge 1 ] || die "cannot read this container's CPUs from /proc/self/status" 5
-    if [ "${#CPUS[@]}" -ge 2 ]; then LCORES="$(join_cpus "${CPUS[@]:1}")"; else LCORES="${CPUS[0]}"; fi
+    if [ "${#CPUS[@]}" -ge 2 ]; then
+        LCORES="$(join_cpus "${CPUS[@]:1}")"
+        # vswitchctl (the probes, kubectl exec) runs here too: keep its JVM off the poll loops.
+        echo "${CPUS[0]}" > "$CONTROL_CPUS_FILE"
+    else
+        LCORES="${CPUS[0]}"
+    fi
     echo "vswitch-entrypoint: allowed CPUs $(join_cpus "${CPUS[@]}"); poll loops on $LCORES"
 fi
 
