@@ -104,10 +104,11 @@ class ContainerImageTest {
     @Test
     void everyScriptParsesWithItsOwnShell() throws IOException {
         List<Path> scripts;
-        try (Stream<Path> s = Files.list(SCRIPTS)) {
-            scripts = s.filter(Files::isRegularFile).sorted().toList();
+        try (Stream<Path> s = Stream.concat(Files.list(SCRIPTS), Files.list(Manifests.DIR))) {
+            scripts = s.filter(Files::isRegularFile).filter(p -> p.startsWith(SCRIPTS) || p.toString().endsWith(".sh"))
+                    .sorted().toList();
         }
-        assertTrue(scripts.size() >= 8, "the scripts are in " + SCRIPTS + ": " + scripts);
+        assertTrue(scripts.size() >= 9, "the scripts are in " + SCRIPTS + " and beside the manifests: " + scripts);
         for (Path p : scripts) {
             String first = Files.readAllLines(p).getFirst();
             // cpus.sh is sourced by bash scripts, not run.

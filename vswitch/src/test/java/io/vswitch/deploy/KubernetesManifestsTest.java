@@ -2,6 +2,7 @@ package io.vswitch.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -267,6 +268,8 @@ class KubernetesManifestsTest {
                     + " >= the switch's " + pollLoops + " poll loop(s) (each lcore has its own tx queue)");
             assertNotNull(c.container(), name + ": container");
             assertEquals("vhostuser", c.container().iftype(), name + ": container.iftype");
+            assertNotEquals(c.host().vhost().mode(), c.container().vhost().mode(),
+                    name + ": one side owns the socket, the other connects (container.vhost.mode != host.vhost.mode)");
             // <sharedDir>/<12 chars of the container id>-<ifname> fits a Unix socket address.
             int longest = (c.sharedDir() + "/" + "x".repeat(12) + "-" + "x".repeat(IFNAME_MAX)).length();
             assertTrue(longest <= SUN_PATH_MAX, name + ": socket paths up to " + longest + " bytes > " + SUN_PATH_MAX);
@@ -328,14 +331,15 @@ class KubernetesManifestsTest {
                     who + ": the pod's annotations at /etc/podinfo/annotations (downward API)");
             assertEquals(List.of("/opt/vswitch/bin/testpmd-pod"), c.getCommand(), who + ": runs testpmd-pod");
         }
-        // A sends to B's MAC, B answers; both on one network, and on one node (one switch per node).
+        // A generates, B answers; both on one network, and on one node (one switch per node).
         Pod a = pods.get("testpmd-a");
         Pod b = pods.get("testpmd-b");
         assertNotNull(a, "testpmd-a");
         assertNotNull(b, "testpmd-b");
         Container ca = a.getSpec().getContainers().getFirst();
         Container cb = b.getSpec().getContainers().getFirst();
-        assertEquals(env(cb, "TESTPMD_MAC"), env(ca, "TESTPMD_PEER"), "A's peer is B's MAC");
+        assertEquals(Optional.of("flowgen"), env(ca, "TESTPMD_FWD"), "A generates, and counts what comes back");
+        assertEquals(Optional.of("macswap"), env(cb, "TESTPMD_FWD"), "B sends every frame back to its sender");
         assertEquals(networksOf(a).getFirst().getName(), networksOf(b).getFirst().getName(), "A and B share a network");
         var term = b.getSpec().getAffinity().getPodAffinity().getRequiredDuringSchedulingIgnoredDuringExecution().getFirst();
         assertEquals("kubernetes.io/hostname", term.getTopologyKey(), "B on A's node");
