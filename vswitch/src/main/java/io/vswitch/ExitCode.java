@@ -16,6 +16,7 @@ public enum ExitCode {
     PORT(7),           // no such vdev/port, configure/queue setup/start failed
     MEMPOOL(8),        // mbuf pool could not be created
     PEER(9),           // peer did not connect / traffic check failed (generator)
+    POLL_LOOP(10),     // a poll loop failed (a bug or a device fault): the switch stopped; the line names port and queue
     ;
 
     public final int code;
