@@ -106,6 +106,13 @@ public final class Proc implements AutoCloseable {
         return -1;
     }
 
+    /** SIGKILL (a guest that crashes), and waits for it to be gone; returns the exit code. */
+    public int kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+        return process.exitValue();
+    }
+
     public int waitFor(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError(name + " still running after " + timeout + ":\n" + tail());
