@@ -43,6 +43,10 @@ import java.util.concurrent.TimeUnit;
  * closed. No lock, no wait on the loop's side; the loop writes a volatile only when a plan
  * changes.
  *
+ * <p>Because lcores take a new plan each at its own burst boundary, a change of the tx queues
+ * (a guest enabling or disabling queues) is published in three acknowledged steps, so that two
+ * lcores on one queue always both lock it ({@code SwitchNode.publish}).
+ *
  * <p>Every mbuf is sent or freed in the iteration that received it; nothing in {@link #loop}
  * allocates (the arrays, stage and counters are made before it).
  */

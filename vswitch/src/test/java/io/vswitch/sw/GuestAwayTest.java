@@ -131,9 +131,13 @@ class GuestAwayTest {
                 long downBefore = stats("b").get("drops").get("link_down").asLong();
                 long tFull = stats("b").get("drops").get("tx_full").asLong();
                 peer.kill();                                        // SIGKILL: no goodbye to the switch
+                java.time.LocalTime killed = java.time.LocalTime.now();
                 int gone = c + 1;
                 within(Duration.ofSeconds(10), () -> sw.all("b: guest disconnected").size() >= gone,
                         "cycle " + c + ": the switch sees b's guest go");
+                java.util.regex.Matcher seen = sw.all("(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) vswitch: b: guest disconnected")
+                        .get(c);
+                long detectMs = Duration.between(killed, java.time.LocalTime.parse(seen.group(1))).toMillis();
                 assertEquals(0, fdb("b").size(), "cycle " + c + ": b's MACs left the table at once: " + fdb("b"));
                 within(Duration.ofSeconds(10), q(() -> stats("b").get("drops").get("link_down").asLong()
                         > downBefore + 100), "cycle " + c + ": frames for the gone guest are dropped as link_down");
@@ -142,7 +146,8 @@ class GuestAwayTest {
                 long txWhileGone = sb.get("tx_packets").asLong();
                 Thread.sleep(500);
                 assertEquals(txWhileGone, stats("b").get("tx_packets").asLong(), "nothing is sent to a gone guest");
-                figures.add("cycle " + c + ": link_down " + (sb.get("drops").get("link_down").asLong() - downBefore)
+                figures.add("cycle " + c + ": link down logged " + detectMs + " ms after the SIGKILL returned; link_down "
+                        + (sb.get("drops").get("link_down").asLong() - downBefore)
                         + ", tx_full " + (sb.get("drops").get("tx_full").asLong() - tFull) + " while b was gone");
                 peer = testpmd("b", peerCpu, c + 1);
                 int back = c + 2;
