@@ -130,8 +130,9 @@ class GuestAwayTest {
                         "cycle " + c + ": traffic flows to b before the kill");
                 long downBefore = stats("b").get("drops").get("link_down").asLong();
                 long tFull = stats("b").get("drops").get("tx_full").asLong();
-                peer.kill();                                        // SIGKILL: no goodbye to the switch
                 java.time.LocalTime killed = java.time.LocalTime.now();
+                peer.kill();                                        // SIGKILL: no goodbye to the switch
+                long deathMs = Duration.between(killed, java.time.LocalTime.now()).toMillis();
                 int gone = c + 1;
                 within(Duration.ofSeconds(10), () -> sw.all("b: guest disconnected").size() >= gone,
                         "cycle " + c + ": the switch sees b's guest go");
@@ -146,7 +147,8 @@ class GuestAwayTest {
                 long txWhileGone = sb.get("tx_packets").asLong();
                 Thread.sleep(500);
                 assertEquals(txWhileGone, stats("b").get("tx_packets").asLong(), "nothing is sent to a gone guest");
-                figures.add("cycle " + c + ": link down logged " + detectMs + " ms after the SIGKILL returned; link_down "
+                figures.add("cycle " + c + ": testpmd gone " + deathMs + " ms after the SIGKILL, the switch's link down"
+                        + " logged " + detectMs + " ms after the SIGKILL; link_down "
                         + (sb.get("drops").get("link_down").asLong() - downBefore)
                         + ", tx_full " + (sb.get("drops").get("tx_full").asLong() - tFull) + " while b was gone");
                 peer = testpmd("b", peerCpu, c + 1);
