@@ -2,13 +2,16 @@
 # /init of the vswitch test guest (busybox sh; no python, no udev).
 #
 # Parameters come from the kernel command line (vs.KEY=VALUE):
-#   vs.mode=ping|dpdk        kernel-driver ping through the switch, or dpdk-testpmd in the guest
+#   vs.mode=ping|pinglog|dpdk  kernel-driver ping through the switch; the same as one long ping
+#                            that prints every reply as it comes ("VSPING seq=N", for a host that
+#                            watches the guest while it restarts the switch); or dpdk-testpmd in the guest
 #   vs.driver=kernel|uio_pci_generic|igb_uio|vfio-pci   (dpdk mode; ping always uses the kernel driver)
 #   vs.queues=N              queue pairs to use (ping: one ping per queue, pinned to CPU q)
 #   vs.size=B                frame size for testpmd (--txpkts)
 #   vs.duration=S            seconds of traffic (dpdk mode)
 #   vs.fwd=flowgen|txonly    testpmd engine (txonly never reads RX, so rx_pkts stays 0)
-#   vs.count=N               echo requests per queue (ping mode)
+#   vs.count=N               echo requests per queue (ping mode), or in all (pinglog mode)
+#   vs.interval=S            seconds between echo requests (pinglog mode; default 0.2)
 #   vs.mbufs=N vs.hugepages=N (2 MB pages) vs.ip=A vs.peer=A vs.peermac=MAC
 # Result: one line on the console, parsed by io.vswitch.vm.GuestResult:
 #   VSRESULT mode=... status=ok|fail key=value ...
@@ -23,7 +26,7 @@ mount -t tmpfs tmpfs /var/run
 mount -t tmpfs tmpfs /tmp
 exec </dev/console >/dev/console 2>&1
 
-mode=ping driver=kernel queues=1 size=64 duration=5 fwd=flowgen count=10
+mode=ping driver=kernel queues=1 size=64 duration=5 fwd=flowgen count=10 interval=0.2
 mbufs=4096 hugepages=64 ip=10.0.0.1 peer=10.0.0.2 peermac=02:00:00:00:00:02
 for w in $(cat /proc/cmdline); do
   case $w in
@@ -33,7 +36,7 @@ for w in $(cat /proc/cmdline); do
       eval "$k=\$v" ;;
   esac
 done
-[ "$mode" = ping ] && driver=kernel
+case $mode in ping|pinglog) driver=kernel ;; esac
 
 off() { sync; poweroff -f; sleep 30; }
 result() { echo "VSRESULT mode=$mode driver=$driver queues=$queues $*"; }
@@ -73,7 +76,7 @@ bind() { # bdf driver
 ncpu=$(grep -c ^processor /proc/cpuinfo)
 echo "vs-init: mode=$mode driver=$driver queues=$queues size=$size cpus=$ncpu kernel=$(uname -r)"
 
-run_ping() {
+ping_if() { # bring up the first virtio-net interface with $ip, static neighbour $peer -> $peermac; sets $ifc
   loadgroup kernel
   i=0; ifc=
   while [ $i -lt 50 ]; do
@@ -91,6 +94,10 @@ run_ping() {
   # the switch in 5tswap mode turns each request into a packet back to us.
   arp -s "$peer" "$peermac" || fail "arp -s $peer $peermac"
   echo "vs-init: $ifc $(cat /sys/class/net/$ifc/address) -> $peer ($peermac)"
+}
+
+run_ping() {
+  ping_if
   q=0
   while [ $q -lt $queues ]; do
     # virtio-net maps TX queue q to CPU q (XPS), so one ping per CPU uses every queue.
@@ -161,9 +168,28 @@ run_dpdk() {
   result "status=ok size=$size fwd=$fwd duration=$duration ports=$(echo $devs | wc -w) $(cat /tmp/res)"
 }
 
+# One ping, every reply printed when it arrives as "VSPING seq=N" (busybox ping numbers its
+# requests from 0 and prints one line per reply), so a host can tell which requests were
+# answered while it restarts the switch; then the totals in the VSRESULT line.
+run_pinglog() {
+  ping_if
+  echo "vs-init: pinglog start count=$count interval=$interval"
+  ping -c "$count" -i "$interval" "$peer" 2>&1 | while read -r l; do
+    echo "$l" >> /tmp/pinglog
+    case $l in *" seq="*) s=${l#* seq=}; echo "VSPING seq=${s%% *}" ;; esac
+  done
+  tail -3 /tmp/pinglog
+  s=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' /tmp/pinglog)
+  r=$(sed -n 's/.* \([0-9]*\) packets received.*/\1/p' /tmp/pinglog)
+  s=${s:-0}; r=${r:-0}
+  st=ok; [ "$s" -gt 0 ] && [ "$r" -eq "$s" ] || st=loss
+  result "status=$st sent=$s received=$r"
+}
+
 case $mode in
   ping) run_ping ;;
+  pinglog) run_pinglog ;;
   dpdk) run_dpdk ;;
-  *) fail "unknown vs.mode=$mode (ping|dpdk)" ;;
+  *) fail "unknown vs.mode=$mode (ping|pinglog|dpdk)" ;;
 esac
 off

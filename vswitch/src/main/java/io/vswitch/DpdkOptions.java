@@ -64,6 +64,29 @@ public final class DpdkOptions {
         return memoryMb == null ? 512 : memoryMb;
     }
 
+    /**
+     * EAL's log levels unless the user asks for more: notices, warnings and errors (EAL's start-up
+     * chatter and vhost's per-socket lines are noise next to the program's own log, and an error's
+     * explanation is logged at ERR anyway). Type patterns rather than a global level, so that a
+     * later {@code --log-level=pmd.net.vhost:debug} still works; lib.telemetry first, because a
+     * type registered during init takes the first pattern it matches.
+     */
+    public static final List<String> QUIET_EAL_LOG = List.of("--log-level=lib.telemetry:error", "--log-level=*:notice");
+
+    /**
+     * {@link #ealExtra()} after {@link #QUIET_EAL_LOG}, unless {@code verbose} or the user set a
+     * {@code --log-level} of their own (then EAL logs as they say).
+     */
+    public List<String> ealExtra(boolean verbose) {
+        List<String> extra = ealExtra();
+        if (verbose || extra.stream().anyMatch(s -> s.startsWith("--log-level"))) {
+            return extra;
+        }
+        List<String> all = new ArrayList<>(QUIET_EAL_LOG);
+        all.addAll(extra);
+        return all;
+    }
+
     /** EAL arguments from --eal (split on white space) followed by those after --. */
     public List<String> ealExtra() {
         List<String> extra = new ArrayList<>();

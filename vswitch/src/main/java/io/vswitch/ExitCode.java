@@ -10,13 +10,16 @@ public enum ExitCode {
     INTERNAL(1),
     USAGE(2),          // bad option or value
     HUGEPAGES(3),      // no hugepages reserved / hugetlbfs not mounted
-    SOCKET(4),         // vhost socket path in use or not a socket
+    SOCKET(4),         // a socket path (vhost, --ctl) too long, taken twice, in use, held by another file, or its directory unusable
     LCORE(5),          // lcore not available, lcores vs queues mismatch
     EAL(6),            // rte_eal_init failed for another reason
     PORT(7),           // no such vdev/port, configure/queue setup/start failed
     MEMPOOL(8),        // mbuf pool could not be created
     PEER(9),           // peer did not connect / traffic check failed (generator)
-    POLL_LOOP(10),     // a poll loop failed (a bug or a device fault): the switch stopped; the line names port and queue
+    DB(10),            // the port database (--db) is damaged, unreadable or cannot be written
+    OUTPUT(11),        // an output file (--stats-json, --fdb-json) cannot be written: checked before start
+    ALREADY_RUNNING(12), // another vswitch answers on the --ctl socket
+    POLL_LOOP(13),     // a poll loop failed (a bug or a device fault): the switch stopped; the line names port and queue
     ;
 
     public final int code;

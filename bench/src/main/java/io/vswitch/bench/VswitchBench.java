@@ -49,7 +49,11 @@ public final class VswitchBench implements java.util.concurrent.Callable<Integer
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("jmh")) {
-            org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
+            String[] rest = Arrays.copyOfRange(args, 1, args.length);
+            if (rest.length == 1 && rest[0].equals("--help")) {
+                rest = new String[] {"-h"};            // JMH spells it -h; --help is every other command's
+            }
+            org.openjdk.jmh.Main.main(rest);
             return;
         }
         System.exit(commandLine().execute(args));

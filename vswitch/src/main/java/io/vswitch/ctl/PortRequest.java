@@ -22,9 +22,13 @@ import java.util.regex.Pattern;
  * @param queues queue pairs, 1..32 (default 1)
  * @param vlan   the access VLAN 1..4094, or null for a trunk port (every VLAN, tags kept)
  * @param mac    a unicast MAC, lower case {@code xx:xx:xx:xx:xx:xx}, or null
+ * @param owner  who owns a vhost-user (server) socket the switch creates, {@code UID:GID} (numbers), or null
+ *               (the switch's own user)
+ * @param mode   the permission bits of that socket, 0..0777 (given as an octal string, {@code "0660"}), or null
+ *               (what the switch's umask gives)
  */
 public record PortRequest(String name, PortType type, String path, String iface, int queues, Integer vlan,
-        String mac) {
+        String mac, String owner, Integer mode) {
     public static final int MAX_NAME_CHARS = 32;
     public static final int MAX_QUEUES = 32;
     public static final int DEFAULT_QUEUES = 1;
@@ -37,10 +41,12 @@ public record PortRequest(String name, PortType type, String path, String iface,
     /** What a port name must be, for error messages. */
     public static final String NAME_RULE = "a port name: 1..32 characters of A-Z a-z 0-9 _ . -, not starting with . or -";
     /** The params {@code port.add} takes. */
-    public static final String[] PARAMS = {"name", "type", "path", "iface", "queues", "vlan", "mac"};
+    public static final String[] PARAMS = {"name", "type", "path", "iface", "queues", "vlan", "mac", "owner", "mode"};
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}");
     private static final Pattern MAC = Pattern.compile("[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}");
+    private static final Pattern OWNER = Pattern.compile("[0-9]{1,10}:[0-9]{1,10}");
+    private static final Pattern MODE = Pattern.compile("0?[0-7]{1,3}");
 
     public PortRequest {
         Objects.requireNonNull(name, "name");
@@ -101,7 +107,33 @@ public record PortRequest(String name, PortType type, String path, String iface,
         if (mac != null) {
             mac = unicastMac(mac, p.node().get("mac"));
         }
-        return new PortRequest(name, type, path, iface, queues, vlan, mac);
+        String owner = p.optString("owner");
+        String modeText = p.optString("mode");
+        Integer mode = null;
+        if ((owner != null || modeText != null) && type != PortType.VHOST_USER) {
+            throw RpcError.invalidParams(owner != null ? "owner" : "mode", "only for type vhost-user (the switch"
+                    + " creates that socket; a " + type + " port's " + (type.vhost() ? "socket belongs to the guest"
+                    : "interface has no socket") + ")");
+        }
+        if (owner != null) {
+            if (!OWNER.matcher(owner).matches() || Long.parseLong(owner.split(":")[0]) > 0xfffffffeL
+                    || Long.parseLong(owner.split(":")[1]) > 0xfffffffeL) {
+                throw Params.invalid("owner", "UID:GID, two numbers (e.g. 107:107 for QEMU's user)",
+                        p.node().get("owner"));
+            }
+        }
+        if (modeText != null) {
+            if (!MODE.matcher(modeText).matches()) {
+                throw Params.invalid("mode", "octal permission bits such as \"0660\"", p.node().get("mode"));
+            }
+            mode = Integer.parseInt(modeText, 8);
+        }
+        return new PortRequest(name, type, path, iface, queues, vlan, mac, owner, mode);
+    }
+
+    /** {@code mode} as the octal string port.add takes ("0660"), or null. */
+    public static String modeText(Integer mode) {
+        return mode == null ? null : String.format("%04o", mode);
     }
 
     /** The params that {@link #from} turns back into this request (absent fields left out). */
@@ -114,6 +146,8 @@ public record PortRequest(String name, PortType type, String path, String iface,
         o.put("queues", queues);
         if (vlan != null) o.put("vlan", vlan);
         if (mac != null) o.put("mac", mac);
+        if (owner != null) o.put("owner", owner);
+        if (mode != null) o.put("mode", modeText(mode));
         return o;
     }
 

@@ -233,6 +233,14 @@ public final class VswitchctlCommand implements Callable<Integer> {
         @Option(names = "--mac", paramLabel = "MAC", description = "The port's unicast MAC, xx:xx:xx:xx:xx:xx")
         String mac;
 
+        @Option(names = "--owner", paramLabel = "UID:GID", description = "vhost-user only: who owns the socket the"
+                + " switch creates, so a QEMU or a pod that does not run as root can connect (e.g. 107:107)")
+        String owner;
+
+        @Option(names = "--mode", paramLabel = "MODE", description = "vhost-user only: the socket's permission bits,"
+                + " octal (e.g. 0660)")
+        String mode;
+
         @Override
         String method() {
             return "port.add";
@@ -246,6 +254,8 @@ public final class VswitchctlCommand implements Callable<Integer> {
             if (queues != null) p.put("queues", queues);
             if (vlan != null) p.put("vlan", vlan);
             if (mac != null) p.put("mac", mac);
+            if (owner != null) p.put("owner", owner);
+            if (mode != null) p.put("mode", mode);
             try {
                 PortRequest.from(p);
             } catch (RpcError e) {
@@ -319,6 +329,11 @@ public final class VswitchctlCommand implements Callable<Integer> {
                 if (has(p, "path")) out.println("    socket: " + text(p, "path"));
                 if (has(p, "iface")) out.println("    interface: " + text(p, "iface"));
                 out.println("    link: " + text(p, "link"));
+                if (has(p, "error")) out.println("    error: " + text(p, "error"));
+                if (has(p, "owner") || has(p, "mode")) {
+                    out.println("    socket owner: " + (has(p, "owner") ? text(p, "owner") : "the switch's user")
+                            + ", mode " + (has(p, "mode") ? text(p, "mode") : "from the switch's umask"));
+                }
                 out.println("    vlan: " + (has(p, "vlan") ? text(p, "vlan") : "trunk"));
                 if (has(p, "mac")) out.println("    mac: " + text(p, "mac"));
                 out.println("    queues: " + text(p, "queues"));

@@ -1,6 +1,13 @@
 package io.vswitch.dpdk;
 
 import io.vswitch.datapath.LcoreList;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -106,6 +113,41 @@ public final class Dataplane implements AutoCloseable {
         return a;
     }
 
+    /**
+     * Before EAL: the runtime directory of {@code --file-prefix}. A running DPDK primary holds a
+     * write lock (fcntl) on its {@code config} file; when the file is there and unlocked, the process
+     * that made it is gone (SIGKILL, a crash) and EAL will take the directory over: returns a note
+     * saying so, or null when there is nothing to take over. A live owner is a one-line error now,
+     * rather than EAL's "Cannot create lock" deep in its log.
+     */
+    public static String checkRuntimeDir(String filePrefix) {
+        Path config = runtimeDir(filePrefix).resolve("config");
+        if (!Files.exists(config)) {
+            return null;
+        }
+        try (FileChannel ch = FileChannel.open(config, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileLock lock = ch.tryLock();                  // fcntl(F_SETLK), the lock EAL's primary holds
+            if (lock == null) {
+                throw new DpdkException(DpdkException.Kind.EAL, "another DPDK process is running with --file-prefix "
+                        + filePrefix + " (it holds " + config + "): stop it, or give this one another --file-prefix");
+            }
+            lock.release();                                // closing the channel would drop it anyway
+        } catch (OverlappingFileLockException e) {
+            throw new IllegalStateException("this process holds " + config + " already", e);
+        } catch (IOException e) {
+            return null;                                   // EAL will say what is wrong with it
+        }
+        return "taking over the DPDK runtime directory " + config.getParent() + " of a process that is gone";
+    }
+
+    /** Where EAL keeps the runtime files of {@code filePrefix} (rte_eal_get_runtime_dir). */
+    static Path runtimeDir(String filePrefix) {
+        String xdg = System.getenv("XDG_RUNTIME_DIR");
+        boolean root = "root".equals(System.getProperty("user.name"));
+        Path base = root ? Path.of("/var/run/dpdk") : Path.of(xdg != null ? xdg : "/tmp", "dpdk");
+        return base.resolve(filePrefix);
+    }
+
     /** rte_eal_init: the ladder's DPDK part starts here. */
     public static Dataplane open(List<String> ealArgs) {
         Eal.init(ealArgs);
@@ -181,11 +223,14 @@ public final class Dataplane implements AutoCloseable {
     /** Stops and closes every port still open, frees the pools, cleans EAL up; safe after a failed rung. */
     @Override
     public void close() {
-        closePorts();
-        for (Mempool p : pools) {
-            p.free();
+        try {
+            closePorts();
+            for (Mempool p : pools) {
+                p.free();
+            }
+            pools.clear();
+        } finally {
+            Eal.cleanup();           // whatever failed above: EAL's threads and runtime files go
         }
-        pools.clear();
-        Eal.cleanup();
     }
 }

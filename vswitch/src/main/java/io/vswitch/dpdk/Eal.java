@@ -22,6 +22,9 @@ import java.util.List;
  */
 public final class Eal {
     private static boolean initialised;
+    /** The runtime directory EAL made for this process (removed by {@link #cleanup}), or null. */
+    private static Path runtimeDir;
+    private static List<String> initArgs = List.of();
 
     private Eal() {}
 
@@ -38,14 +41,22 @@ public final class Eal {
         for (int i = 0; i < args.size(); i++) {
             argv.setAtIndex(ValueLayout.ADDRESS, i, arena.allocateFrom(args.get(i)));
         }
+        Path dir = primary(args) ? runtimeDir(args) : null;
+        boolean existed = dir != null && Files.exists(dir);
         int rc = rte_eal_init(args.size(), argv);
         if (rc < 0) {
             int errno = vsshim_h.vs_errno();
+            if (dir != null && !existed) {
+                deleteTree(dir);       // ours, made by this failed init (an existing one may be another process's)
+                deleteHugepageFiles(hugepageDirs(args), dir.getFileName().toString());
+            }
             throw new DpdkException(DpdkException.Kind.EAL, "rte_eal_init failed: " + strerror(errno)
                     + " (the EAL lines above say which argument or resource; another DPDK process with the same"
                     + " --file-prefix? EAL arguments: " + String.join(" ", args.subList(1, args.size())) + ")");
         }
         initialised = true;
+        runtimeDir = dir;
+        initArgs = List.copyOf(args);
     }
 
     public static synchronized boolean initialised() {
@@ -57,6 +68,92 @@ public final class Eal {
         if (initialised) {
             rte_eal_cleanup();
             initialised = false;
+            if (runtimeDir != null) {
+                deleteTree(runtimeDir);  // EAL leaves it (config, mp socket, fbarrays); nobody needs it once we are gone
+                deleteHugepageFiles(hugepageDirs(initArgs), runtimeDir.getFileName().toString());
+                runtimeDir = null;
+            }
+        }
+    }
+
+    /** False for a secondary process (--proc-type secondary or auto): the runtime directory is the primary's. */
+    static boolean primary(List<String> args) {
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            String type = a.startsWith("--proc-type=") ? a.substring("--proc-type=".length())
+                    : a.equals("--proc-type") && i + 1 < args.size() ? args.get(i + 1) : null;
+            if (type != null && !type.equals("primary")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Where EAL keeps its runtime files for these arguments ({@link Dataplane#runtimeDir}); the last
+     * --file-prefix wins (default "rte").
+     */
+    static Path runtimeDir(List<String> args) {
+        String prefix = "rte";
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.startsWith("--file-prefix=")) {
+                prefix = a.substring("--file-prefix=".length());
+            } else if (a.equals("--file-prefix") && i + 1 < args.size()) {
+                prefix = args.get(i + 1);
+            }
+        }
+        return Dataplane.runtimeDir(prefix);
+    }
+
+    /**
+     * Where EAL puts hugepage files: --huge-dir, else every hugetlbfs mount ({@code /proc/mounts}).
+     * None with --no-huge (memfd memory) or --in-memory.
+     */
+    static List<Path> hugepageDirs(List<String> args) {
+        if (args.contains("--no-huge") || args.contains("--in-memory")) {
+            return List.of();
+        }
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).startsWith("--huge-dir=")) {
+                return List.of(Path.of(args.get(i).substring("--huge-dir=".length())));
+            }
+            if (args.get(i).equals("--huge-dir") && i + 1 < args.size()) {
+                return List.of(Path.of(args.get(i + 1)));
+            }
+        }
+        try {
+            return Files.readAllLines(Path.of("/proc/mounts")).stream().map(l -> l.split(" "))
+                    .filter(f -> f.length > 2 && f[2].equals("hugetlbfs")).map(f -> Path.of(f[1])).distinct().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /**
+     * Removes this prefix's hugepage files ({@code PREFIXmap_*}), which EAL keeps for secondary
+     * processes: each holds its hugepage after we exit, until a process with the same prefix
+     * starts again (free_hugepages shrinks by one per leftover file).
+     */
+    static void deleteHugepageFiles(List<Path> dirs, String prefix) {
+        for (Path d : dirs) {
+            try (var files = Files.newDirectoryStream(d, prefix + "map_[0-9]*")) {
+                for (Path f : files) {
+                    Files.deleteIfExists(f);
+                }
+            } catch (IOException | RuntimeException e) {
+                // best effort, as EAL's own clean-up of stale files at the next start
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | RuntimeException e) {
+            // best effort: EAL's leftovers do not stop the next start
         }
     }
 

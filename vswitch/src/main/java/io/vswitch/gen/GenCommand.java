@@ -80,7 +80,7 @@ public final class GenCommand implements Callable<Integer> {
     @Option(names = "--latency-sample", paramLabel = "K|auto", defaultValue = "auto",
             description = "Record the latency of one frame in K (1: every frame). auto: every frame at rates up to "
                     + "1 Mpps per queue, one in " + Generator.AUTO_LATENCY_SAMPLE + " above that, at --rate max and in --ndr "
-                    + "searches (timing every frame costs 5-10 % of the top rate). Default: ${DEFAULT-VALUE}")
+                    + "searches (timing every frame costs 5-10 %% of the top rate). Default: ${DEFAULT-VALUE}")
     String latencySample;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON (several sizes: {\"runs\": [...]})")

@@ -78,6 +78,10 @@ public final class Reflector {
         } catch (IllegalArgumentException e) {
             throw new UserError(ExitCode.LCORE, e.getMessage());
         }
+        String takeover = Dataplane.checkRuntimeDir(cfg.filePrefix());
+        if (takeover != null) {
+            log(takeover);
+        }
         List<Path> ownSockets = new ArrayList<>();
         for (Vdev v : cfg.vdevs()) {
             if (v.isVhost()) {
@@ -211,15 +215,18 @@ public final class Reflector {
                     failure = l.failure();
                 }
             }
-            if (started && stats != null && failure == null) {
-                stats.summary();
-            }
-            dp.close();                  // ports stopped and closed (vhost removes its socket), pool freed, EAL cleaned up
-            for (Path s : ownSockets) {
-                try {
-                    Files.deleteIfExists(s); // vhost close unlinks it; this covers a failed start
-                } catch (java.io.IOException e) {
-                    log("cannot remove " + s + ": " + e.getMessage());
+            try {
+                if (started && stats != null && failure == null) {
+                    stats.summary();
+                }
+            } finally {
+                dp.close();              // ports stopped and closed (vhost removes its socket), pool freed, EAL cleaned up
+                for (Path s : ownSockets) {
+                    try {
+                        Files.deleteIfExists(s); // vhost close unlinks it; this covers a failed start
+                    } catch (java.io.IOException e) {
+                        log("cannot remove " + s + ": " + e.getMessage());
+                    }
                 }
             }
             if (failure instanceof UserError ue) {

@@ -2,6 +2,7 @@ package io.vswitch.reflector;
 
 import io.vswitch.Cli;
 import io.vswitch.ExitCode;
+import io.vswitch.Preflight;
 import io.vswitch.UserError;
 import io.vswitch.datapath.LcoreList;
 import io.vswitch.datapath.ReflectMode;
@@ -11,7 +12,9 @@ import io.vswitch.sw.ControlledSwitch;
 import io.vswitch.sw.SwitchNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import io.vswitch.DpdkOptions;
@@ -42,7 +45,8 @@ import picocli.CommandLine.Parameters;
                 "on every port: vhost ports need queues=N >= lcores (af_packet: qpairs=N).",
                 "MAC table dump (like ovs-appctl fdb/show): kill -USR1 <pid> writes JSON to",
                 "--fdb-json FILE (replaced atomically), or to stdout without it.",
-                "", "Exit codes: 0 ok, 2 usage, 3 hugepages, 4 vhost socket, 5 lcores, 6 EAL, 7 port, 8 mbuf pool, 1 bug."})
+                "", "Exit codes: 0 ok, 2 usage, 3 hugepages, 4 socket path (vhost or --ctl), 5 lcores, 6 EAL, 7 port,",
+                "8 mbuf pool, 10 --db, 11 output file, 12 another vswitch serves --ctl, 13 a poll loop failed, 1 bug."})
 public final class VswitchCommand implements Callable<Integer> {
     @Option(names = "--vdev", paramLabel = "SPEC",
             description = "A virtual device, repeatable: net_vhost0,iface=/tmp/sock0,queues=2[,client=1]. Required by the"
@@ -79,6 +83,15 @@ public final class VswitchCommand implements Callable<Integer> {
     /** Where --ctl listens when given no path, and where vswitchctl looks by default. */
     static final String DEFAULT_CTL = ControlServer.DEFAULT_PATH;
 
+    @Option(names = "--db", paramLabel = "FILE", arity = "0..1", fallbackValue = DEFAULT_DB,
+            description = "Switch: record the ports vswitchctl adds in FILE (default with no value: " + DEFAULT_DB
+                    + "; written atomically) and re-create them at start, before the --vdevs, so a restarted switch"
+                    + " comes back with its ports")
+    Path db;
+
+    /** Where --db keeps the ports when given no path (as /var/lib/openvswitch/conf.db for OVS). */
+    static final String DEFAULT_DB = "/var/lib/vswitch/ports.json";
+
 
 
 
@@ -104,12 +117,34 @@ public final class VswitchCommand implements Callable<Integer> {
 
 
 
+    @Option(names = {"-v", "--verbose"}, description = "Show all of EAL's log (by default only its notices, warnings"
+            + " and errors: an error's explanation is among them)")
+    boolean verbose;
+
     @Override
     public Integer call() throws Exception {
         if ("switch".equals(mode)) {
-            return new ControlledSwitch(switchConfig(), System.out).run();
+            SwitchNode.Config c = switchConfig();
+            preflight(c.vdevs(), c.ctl());
+            return new ControlledSwitch(c, System.out).run();
         }
-        return new Reflector(config(), System.out).run();
+        Reflector.Config c = config();
+        preflight(c.vdevs(), null);
+        return new Reflector(c, System.out).run();
+    }
+
+    /**
+     * The checks before EAL ({@link Preflight}): socket paths, output files, a switch already on
+     * --ctl. Each failure is one line and nothing has been started or created.
+     */
+    void preflight(List<Vdev> vd, Path ctlPath) {
+        Preflight p = Preflight.real();
+        p.vdevs(vd);
+        Map<String, Path> outputs = new LinkedHashMap<>();
+        outputs.put("--stats-json", statsJson);
+        outputs.put("--fdb-json", fdbJson);
+        p.outputs(outputs);
+        p.ctl(ctlPath);
     }
 
     /** The switch's configuration ({@code --mode switch}). */
@@ -126,8 +161,8 @@ public final class VswitchCommand implements Callable<Integer> {
         }
         Common c = common();
         return new SwitchNode.Config(c.vdevs, c.cpus, dpdk.burst, dpdk.rxd, dpdk.txd, dpdk.mbufs, dpdk.mbufCache,
-                stats, statsJson, dpdk.filePrefix("vswitch"), dpdk.noHuge, dpdk.memoryMb(), dpdk.ealExtra(),
-                macTableSize, (long) (macAge * 1e9), fdbJson, ctl);
+                stats, statsJson, dpdk.filePrefix("vswitch"), dpdk.noHuge, dpdk.memoryMb(), dpdk.ealExtra(verbose),
+                macTableSize, (long) (macAge * 1e9), fdbJson, ctl, db);
     }
 
     private record Common(List<Vdev> vdevs, int[] cpus) {}
@@ -141,7 +176,8 @@ public final class VswitchCommand implements Callable<Integer> {
             throw new UserError(ExitCode.USAGE, "--mode: '" + mode + "' is not a reflector mode (io, macswap or"
                     + " 5tswap) nor switch");
         }
-        for (String[] o : new String[][] {{"--fdb-json", fdbJson == null ? null : ""}, {"--ctl", ctl == null ? null : ""}}) {
+        for (String[] o : new String[][] {{"--fdb-json", fdbJson == null ? null : ""}, {"--ctl", ctl == null ? null : ""},
+                {"--db", db == null ? null : ""}}) {
             if (o[1] != null) {
                 throw new UserError(ExitCode.USAGE, o[0] + " goes with --mode switch");
             }
@@ -155,7 +191,7 @@ public final class VswitchCommand implements Callable<Integer> {
         }
         Common c = common();
         return new Reflector.Config(c.vdevs, c.cpus, m, dpdk.burst, dpdk.rxd, dpdk.txd, dpdk.mbufs, dpdk.mbufCache, stats,
-                statsJson, dpdk.filePrefix("vswitch"), dpdk.noHuge, dpdk.memoryMb(), dpdk.ealExtra(),
+                statsJson, dpdk.filePrefix("vswitch"), dpdk.noHuge, dpdk.memoryMb(), dpdk.ealExtra(verbose),
                 loopThreads.equals("eal"));
     }
 

@@ -3,6 +3,8 @@ package io.vswitch.sw;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vswitch.Cli;
+import io.vswitch.ExitCode;
+import io.vswitch.UserError;
 import io.vswitch.ctl.ControlServer;
 import io.vswitch.ctl.JsonRpc;
 import io.vswitch.ctl.Params;
@@ -11,7 +13,9 @@ import io.vswitch.ctl.RpcError;
 import io.vswitch.dpdk.DpdkException;
 import io.vswitch.dpdk.PortEvents;
 import java.io.PrintStream;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The switch node with its control socket: {@code --ctl PATH} serves JSON-RPC 2.0 (one
@@ -29,14 +33,102 @@ import java.util.List;
  * The server serves each client on its own virtual thread; port changes are serialised by
  * the node. A bad request is answered with a JSON-RPC error and changes nothing; the loops
  * forward on regardless.
+ *
+ * <p>With {@code --db FILE} ({@link PortDb}) every port.add that succeeds is recorded and every
+ * port.del forgets it, under the node's lock, so file and switch agree; at start the recorded
+ * ports are re-created before the command line's {@code --vdev}s. A recorded port that cannot
+ * be re-created (its socket directory went away...) is logged, listed as failed and kept in
+ * the file until port.del removes it: one missing guest does not keep the others off the switch.
  */
 public final class ControlledSwitch extends SwitchNode {
     private final Config cfg;
     private ControlServer server;
+    private PortDb db;
+    /** Recorded ports that could not be re-created at start, with why; guarded by the node's lock. */
+    private final Map<String, Failed> failed = new LinkedHashMap<>();
+
+    record Failed(PortConfig config, String reason) {}
 
     public ControlledSwitch(Config cfg, PrintStream out) {
         super(cfg, out);
         this.cfg = cfg;
+    }
+
+    @Override
+    protected void prepare(List<PortConfig> initial) {
+        if (cfg.db() == null) {
+            return;
+        }
+        db = PortDb.open(cfg.db());
+        for (PortConfig pc : initial) {
+            if (db.contains(pc.name())) {
+                throw new UserError(ExitCode.USAGE, "--vdev " + pc.name() + ": --db " + db.file() + " records a port"
+                        + " of that name: remove it (vswitchctl del-port " + pc.name() + ") or rename the --vdev");
+            }
+        }
+    }
+
+    @Override
+    protected void onLoopsStarted() throws InterruptedException {
+        if (db == null) {
+            return;
+        }
+        List<PortConfig> recorded = db.ports();
+        log("--db " + db.file() + ": " + recorded.size() + " recorded port" + (recorded.size() == 1 ? "" : "s"));
+        synchronized (this) {
+            for (PortConfig pc : recorded) {
+                try {
+                    addPort(pc);
+                } catch (PortRefused e) {
+                    failed.put(pc.name(), new Failed(pc, e.getMessage()));
+                    log(pc.name() + ": recorded in --db but not re-created: " + e.getMessage() + " (it stays recorded;"
+                            + " vswitchctl del-port " + pc.name() + " forgets it)");
+                }
+            }
+        }
+    }
+
+    /** Adds a port and records it; a port that cannot be recorded is removed again. */
+    Port addRecorded(PortConfig pc) throws InterruptedException {
+        synchronized (this) {
+            if (failed.containsKey(pc.name())) {
+                throw new PortRefused(PortRefused.Reason.NAME_TAKEN, "a port named " + pc.name() + " is recorded in"
+                        + " --db but failed at start (" + failed.get(pc.name()).reason() + "): del-port it first");
+            }
+            Port port = addPort(pc);
+            if (db != null) {
+                try {
+                    db.put(port.config());
+                } catch (UserError e) {
+                    delPort(pc.name());
+                    throw new PortRefused(PortRefused.Reason.CANNOT_CREATE, e.getMessage() + "; port " + pc.name()
+                            + " not added");
+                }
+            }
+            return port;
+        }
+    }
+
+    /** Removes a port (live or failed at start) and forgets it. */
+    void delRecorded(String name) throws InterruptedException {
+        synchronized (this) {
+            if (failed.remove(name) == null) {
+                delPort(name);
+            }
+            if (db != null) {
+                try {
+                    db.remove(name);
+                } catch (UserError e) {
+                    throw new IllegalStateException("port " + name + " removed, but " + e.getMessage()
+                            + ": it comes back at the next start");
+                }
+            }
+        }
+    }
+
+    /** The recorded ports that failed at start. */
+    synchronized List<Failed> failedPorts() {
+        return List.copyOf(failed.values());
     }
 
     @Override
@@ -63,21 +155,23 @@ public final class ControlledSwitch extends SwitchNode {
     }
 
     /** The methods, over {@code node}. */
-    static JsonRpc rpc(SwitchNode node, String version) {
+    static JsonRpc rpc(ControlledSwitch node, String version) {
         JsonRpc rpc = new JsonRpc().registerBuiltins(version);
         rpc.register("port.add", p -> {
-            PortRequest r = PortRequest.from(p);
-            PortConfig pc = new PortConfig(r.name(), r.type().wireName(), r.path(), r.iface(), r.queues(), r.vlan(),
-                    r.mac());
-            return view(node, call(() -> node.addPort(pc)));
+            PortConfig pc = PortDb.config(PortRequest.from(p));
+            return view(node, call(() -> node.addRecorded(pc)));
         });
         rpc.register("port.del", p -> {
             p.only("name");
             String name = p.string("name");
-            call(() -> {
-                node.delPort(name);
-                return null;
-            });
+            try {
+                call(() -> {
+                    node.delRecorded(name);
+                    return null;
+                });
+            } catch (IllegalStateException e) {
+                throw new RpcError(RpcError.INTERNAL_ERROR, e.getMessage());
+            }
             return JsonRpc.MAPPER.createObjectNode().put("name", name).put("removed", true);
         });
         rpc.register("port.list", p -> {
@@ -86,6 +180,9 @@ public final class ControlledSwitch extends SwitchNode {
             ArrayNode a = o.putArray("ports");
             for (Port port : node.ports()) {
                 a.add(view(node, port));
+            }
+            for (Failed f : node.failedPorts()) {
+                a.add(failedView(f));
             }
             return o;
         });
@@ -116,6 +213,28 @@ public final class ControlledSwitch extends SwitchNode {
         return rpc;
     }
 
+    /** A recorded port that failed at start, as port.list gives it. */
+    static ObjectNode failedView(Failed f) {
+        PortConfig c = f.config();
+        ObjectNode o = JsonRpc.MAPPER.createObjectNode();
+        o.put("name", c.name());
+        o.put("type", c.type());
+        if (c.path() != null) {
+            o.put("path", c.path());
+        }
+        if (c.iface() != null) {
+            o.put("iface", c.iface());
+        }
+        o.put("queues", c.queues());
+        if (c.vlan() != null) {
+            o.put("vlan", c.vlan());
+        }
+        o.put("link", "failed");
+        o.put("error", f.reason());
+        o.putArray("rxqs");
+        return o;
+    }
+
     /** A port as port.list and port.add give it. */
     static ObjectNode view(SwitchNode node, Port p) {
         ObjectNode o = JsonRpc.MAPPER.createObjectNode();
@@ -131,6 +250,12 @@ public final class ControlledSwitch extends SwitchNode {
         o.put("queues", c.queues());
         if (c.vlan() != null) {
             o.put("vlan", c.vlan());
+        }
+        if (c.owner() != null) {
+            o.put("owner", c.owner());
+        }
+        if (c.mode() != null) {
+            o.put("mode", PortRequest.modeText(c.mode()));
         }
         o.put("mac", p.eth.mac());
         o.put("port_id", p.id());

@@ -61,10 +61,18 @@ public class SwitchNode {
     /** Everything the command line decided. */
     public record Config(List<Vdev> vdevs, int[] cpus, int burst, int rxd, int txd, Integer mbufs, int mbufCache,
                          double statsSeconds, Path statsJson, String filePrefix, boolean noHuge, int memoryMb,
-                         List<String> ealExtra, int tableSize, long macAgeNanos, Path fdbJson, Path ctl) {}
+                         List<String> ealExtra, int tableSize, long macAgeNanos, Path fdbJson, Path ctl, Path db) {}
 
-    /** A port as asked for: the control socket's port.add parameters. */
-    public record PortConfig(String name, String type, String path, String iface, int queues, Integer vlan, String mac) {
+    /**
+     * A port as asked for: the control socket's port.add parameters. {@code owner} ("UID:GID") and
+     * {@code mode} (permission bits) apply to the socket of a vhost-user (server) port, or are null.
+     */
+    public record PortConfig(String name, String type, String path, String iface, int queues, Integer vlan, String mac,
+                             String owner, Integer mode) {
+        public PortConfig(String name, String type, String path, String iface, int queues, Integer vlan, String mac) {
+            this(name, type, path, iface, queues, vlan, mac, null, null);
+        }
+
         public boolean vhost() {
             return type.equals(VHOST_USER) || type.equals(VHOST_USER_CLIENT);
         }
@@ -189,6 +197,11 @@ public class SwitchNode {
         for (Vdev v : cfg.vdevs()) {
             initial.add(fromVdev(v));
         }
+        prepare(initial);
+        String takeover = Dataplane.checkRuntimeDir(cfg.filePrefix());
+        if (takeover != null) {
+            log(takeover);
+        }
         List<String> eal = ealArgs(cfg, allowed);
         log("EAL " + String.join(" ", eal.subList(1, eal.size())));
         dp = Dataplane.open(eal);
@@ -222,6 +235,7 @@ public class SwitchNode {
             }
             started = true;
             eventThread = startEvents();
+            onLoopsStarted();
             for (PortConfig pc : initial) {
                 try {
                     addPort(pc);
@@ -296,6 +310,12 @@ public class SwitchNode {
         }
     }
 
+    /** Hook: before EAL starts, with the ports of the command line (checks that need no DPDK go here). */
+    protected void prepare(List<PortConfig> initial) {}
+
+    /** Hook: the loops run and no port is up yet (recorded ports are re-created here, before the --vdevs). */
+    protected void onLoopsStarted() throws InterruptedException {}
+
     /** Hook: after the ports of the command line are up (the control socket starts here). */
     protected void onStarted() {}
 
@@ -340,7 +360,8 @@ public class SwitchNode {
                             + p.cfg.name() + " already");
                 }
             }
-            pc = new PortConfig(pc.name(), pc.type(), path, pc.iface(), pc.queues(), pc.vlan(), pc.mac());
+            pc = new PortConfig(pc.name(), pc.type(), path, pc.iface(), pc.queues(), pc.vlan(), pc.mac(), pc.owner(),
+                    pc.mode());
         }
         if (pc.mac() != null && !pc.type().equals(TAP)) {
             throw new PortRefused(PortRefused.Reason.CANNOT_CREATE, pc.name() + ": --mac sets the address of the kernel"
@@ -397,6 +418,9 @@ public class SwitchNode {
             }
             dp.startPort(eth, pc.name(), new Dataplane.PortSetup(pc.queues(), txq, EthPort.RSS_IP_TCP_UDP, cfg.rxd(),
                     cfg.txd(), 0), pool, this::log);
+            if (pc.owner() != null || pc.mode() != null) {
+                VhostSocket.setOwnership(path, pc.owner(), pc.mode());
+            }
         } catch (DpdkException e) {
             if (dp.ports().contains(eth)) {
                 dp.removePort(eth);            // events off, stop, close, detach

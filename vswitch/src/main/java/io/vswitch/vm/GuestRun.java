@@ -82,6 +82,8 @@ public final class GuestRun implements AutoCloseable {
         log.println("vswitch-vm: QEMU " + info.version() + ", run dir " + runDir);
         for (String n : cmd.notes()) log.println("vswitch-vm: " + n);
         if (spec.wantsIommu()) log.println("vswitch-vm: NOTE the backend's vhost vdev must have iommu-support=1");
+        if (spec.server) log.println("vswitch-vm: waiting for the switch to connect to " + spec.effectiveSockets()
+                + " (a vhost-user-client port) before the guest boots");
         Process p = new ProcessBuilder(cmd.argv())
                 .redirectErrorStream(true)
                 .redirectOutput(runDir.resolve("qemu.log").toFile())
@@ -98,7 +100,17 @@ public final class GuestRun implements AutoCloseable {
     }
 
     private void pinAndGo(Path qmpSock) throws IOException {
-        try (Qmp q = Qmp.connect(qmpSock, 30_000, qemu.toHandle())) {
+        // with --vhost-server QEMU answers QMP only after the switch's first connection: wait as long as for the guest
+        long qmpTimeoutMs = spec.server ? Math.max(30, spec.timeout) * 1000L : 30_000;
+        Qmp connected;
+        try {
+            connected = Qmp.connect(qmpSock, qmpTimeoutMs, qemu.toHandle());
+        } catch (IOException e) {
+            if (!spec.server || !qemu.isAlive()) throw e;
+            throw new IOException("QEMU still waits for the switch to connect to " + spec.effectiveSockets()
+                    + " after " + qmpTimeoutMs / 1000 + " s: add a vhost-user-client port for it (--vdev net_vhost0,iface=SOCK,client=1)", e);
+        }
+        try (Qmp q = connected) {
             List<Qmp.Vcpu> vcpus = q.vcpus();
             if (vcpus.size() != spec.vcpus) throw new IOException("QMP reports " + vcpus.size() + " vCPUs, expected " + spec.vcpus);
             for (Qmp.Vcpu v : vcpus) threads.put(v.index(), v.threadId());
@@ -146,6 +158,7 @@ public final class GuestRun implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException(e);
         }
+        removeServerSockets();
         List<GuestResult> res = GuestResult.fromLog(serial);
         if (res.isEmpty() || rc != 0) log.println("vswitch-vm: QEMU exit " + rc + ", " + res.size() + " result line(s)" + tail());
         return new Outcome(res, Map.copyOf(threads), Map.copyOf(pinning), runDir, serial, rc, cmd.notes());
@@ -169,16 +182,32 @@ public final class GuestRun implements AutoCloseable {
     /** Stops QEMU if it still runs (SIGTERM, then SIGKILL after 5 s). */
     @Override
     public void close() {
-        if (!qemu.isAlive()) return;
-        qemu.destroy();
-        try {
-            if (!qemu.waitFor(5, TimeUnit.SECONDS)) {
+        if (qemu.isAlive()) {
+            qemu.destroy();
+            try {
+                if (!qemu.waitFor(5, TimeUnit.SECONDS)) {
+                    qemu.destroyForcibly();
+                    qemu.waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
                 qemu.destroyForcibly();
-                qemu.waitFor(5, TimeUnit.SECONDS);
+                Thread.currentThread().interrupt();
             }
-        } catch (InterruptedException e) {
-            qemu.destroyForcibly();
-            Thread.currentThread().interrupt();
+        }
+        removeServerSockets();
+    }
+
+    /** With --vhost-server the sockets were QEMU's, and QEMU leaves them behind when it ends: remove them. */
+    private void removeServerSockets() {
+        if (!spec.server || qemu.isAlive()) return;
+        for (Path s : spec.effectiveSockets()) {
+            try {
+                if (Files.readAttributes(s, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther()) {
+                    Files.deleteIfExists(s);
+                }
+            } catch (IOException ignored) {
+                // not ours to worry about
+            }
         }
     }
 }

@@ -23,6 +23,7 @@ public record QemuCommandLine(List<String> argv, List<String> notes) {
     /** As {@link #build(VmSpec, QemuInfo, Paths)} with the host's hugepage state given (for tests). */
     public static QemuCommandLine build(VmSpec s, QemuInfo q, Paths p, Path hugeMount, long freeHugepages) {
         if (s.queues < 1) throw new IllegalArgumentException("--queues must be >= 1");
+        if (!s.interval.matches("[0-9]+(\\.[0-9]+)?")) throw new IllegalArgumentException("--interval must be seconds, e.g. 0.2: " + s.interval);
         if (s.vcpus < 1) throw new IllegalArgumentException("--vcpus must be >= 1");
         if (s.memoryMb < 128) throw new IllegalArgumentException("--memory must be >= 128 MB");
         if (s.server && s.reconnect > 0) throw new IllegalArgumentException("--reconnect applies to a client socket; with --server the switch reconnects");
@@ -101,7 +102,10 @@ public record QemuCommandLine(List<String> argv, List<String> notes) {
             if (iommu) d.append(",disable-legacy=on,iommu_platform=on,ats=on");
             a.add("-device"); a.add(d.toString());
         }
-        if (s.server) notes.add("sockets: QEMU is the server; start the switch's vhost vdev with client=1; QEMU waits for it before the guest runs, and it may restart without restarting the VM");
+        if (s.server) notes.add("sockets: QEMU is the server (server=on,wait=off); the switch connects with a vhost-user-client port (--vdev net_vhost0,iface=SOCK,client=1),"
+                + " QEMU waits for that first connection before the guest runs (the vhost-user netdev waits even with wait=off), and after it"
+                + " the switch may restart any number of times without restarting the VM: QEMU accepts the new connection on the same socket"
+                + " and resumes the rings from the guest's used index (QEMU " + q.version() + " logs \"ring restore failed\" when the switch goes away: expected)");
         else if (s.reconnect > 0) notes.add("sockets: QEMU reconnects every " + s.reconnect + " s when the switch goes away");
 
         a.add("-kernel"); a.add(p.kernel().toString());
@@ -124,12 +128,13 @@ public record QemuCommandLine(List<String> argv, List<String> notes) {
         StringBuilder b = new StringBuilder("console=ttyS0 quiet panic=-1");
         if (iommu) b.append(" intel_iommu=on");
         b.append(" vs.mode=").append(s.mode);
-        b.append(" vs.driver=").append("ping".equals(s.mode) ? "kernel" : s.driver);
+        b.append(" vs.driver=").append("ping".equals(s.mode) || "pinglog".equals(s.mode) ? "kernel" : s.driver);
         b.append(" vs.queues=").append(s.queues);
         b.append(" vs.size=").append(s.size);
         b.append(" vs.duration=").append(s.duration);
         b.append(" vs.count=").append(s.count);
         b.append(" vs.fwd=").append(s.fwd);
+        if ("pinglog".equals(s.mode)) b.append(" vs.interval=").append(s.interval);
         if (!s.append.isBlank()) b.append(' ').append(s.append.strip());
         return b.toString();
     }

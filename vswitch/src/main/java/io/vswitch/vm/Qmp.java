@@ -29,7 +29,11 @@ public final class Qmp implements AutoCloseable {
 
     private Qmp(SocketChannel ch) { this.ch = ch; }
 
-    /** Connects, waiting up to {@code timeoutMs} for QEMU to create the socket; negotiates capabilities. */
+    /**
+     * Connects, waiting up to {@code timeoutMs} for QEMU to create the socket and greet (QEMU greets
+     * only once its netdevs are up: a vhost-user netdev on a server socket waits for the backend's
+     * first connection); negotiates capabilities.
+     */
     public static Qmp connect(Path socket, long timeoutMs, ProcessHandle qemu) throws IOException {
         long end = System.nanoTime() + timeoutMs * 1_000_000;
         IOException last = null;
@@ -40,7 +44,22 @@ public final class Qmp implements AutoCloseable {
                 try {
                     ch.connect(UnixDomainSocketAddress.of(socket));
                     Qmp q = new Qmp(ch);
-                    String greeting = q.readLine();
+                    // the socket accepts before QEMU greets; closing it ends a read that would wait past the deadline
+                    long left = Math.max(1, (end - System.nanoTime()) / 1_000_000);
+                    Thread watchdog = Thread.ofVirtual().start(() -> {
+                        try {
+                            Thread.sleep(left);
+                            ch.close();
+                        } catch (InterruptedException | IOException ignored) {
+                            // greeted in time, or already closed
+                        }
+                    });
+                    String greeting;
+                    try {
+                        greeting = q.readLine();
+                    } finally {
+                        watchdog.interrupt();
+                    }
                     if (!parse(greeting).has("QMP")) throw new IOException("not a QMP greeting: " + greeting);
                     q.execute("{\"execute\":\"qmp_capabilities\"}");
                     return q;

@@ -34,7 +34,11 @@ public final class VmSpec {
     @Option(names = "--queues", description = "queue pairs per NIC (default: ${DEFAULT-VALUE})")
     public int queues = 1;
 
-    @Option(names = "--server", description = "QEMU listens on the socket (server=on,wait=off); the switch connects as client and may restart")
+    @Option(names = {"--vhost-server", "--server"}, description = {
+            "QEMU owns the socket (chardev server=on,wait=off) and the switch connects to it: a vhost-user-client",
+            "port (vswitchctl add-port NAME --type vhost-user-client --path SOCK, or --vdev net_vhost0,iface=SOCK,client=1).",
+            "QEMU waits for the switch's first connection before the guest runs; after that the VM keeps running while",
+            "the switch restarts, and the switch reconnects. The recommended way for VMs."})
     public boolean server;
 
     @Option(names = "--reconnect", description = "as socket client, reconnect after N seconds when the switch goes away (0 = off)")
@@ -55,7 +59,7 @@ public final class VmSpec {
     @Option(names = "--iommu", description = "emulated intel-iommu + iommu_platform NIC (needed by vfio-pci in the guest)")
     public boolean iommu;
 
-    @Option(names = "--mode", description = "guest workload: ping (kernel driver) or dpdk (testpmd in the guest) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--mode", description = "guest workload: ping (kernel driver), pinglog (one long ping printing every reply as VSPING seq=N) or dpdk (testpmd in the guest) (default: ${DEFAULT-VALUE})")
     public String mode = "ping";
 
     @Option(names = "--driver", description = "guest driver for dpdk mode: uio_pci_generic, igb_uio, vfio-pci (vfio-pci implies --iommu) (default: ${DEFAULT-VALUE})")
@@ -67,8 +71,11 @@ public final class VmSpec {
     @Option(names = "--duration", description = "seconds of guest traffic in dpdk mode (default: ${DEFAULT-VALUE})")
     public int duration = 5;
 
-    @Option(names = "--count", description = "echo requests per queue in ping mode (default: ${DEFAULT-VALUE})")
+    @Option(names = "--count", description = "echo requests per queue in ping mode, in all in pinglog mode (default: ${DEFAULT-VALUE})")
     public int count = 10;
+
+    @Option(names = "--interval", description = "seconds between echo requests in pinglog mode (default: ${DEFAULT-VALUE})")
+    public String interval = "0.2";
 
     @Option(names = "--fwd", description = "testpmd engine in the guest: flowgen (counts RX) or txonly (default: ${DEFAULT-VALUE})")
     public String fwd = "flowgen";

@@ -31,7 +31,7 @@ class PortRequestTest {
     @Test
     void theIssueExampleWithDefaults() throws Exception {
         PortRequest r = PortRequest.from(vhost("vm0"), BASE);
-        assertEquals(new PortRequest("vm0", PortType.VHOST_USER, "/tmp/vm0.sock", null, 1, null, null), r);
+        assertEquals(new PortRequest("vm0", PortType.VHOST_USER, "/tmp/vm0.sock", null, 1, null, null, null, null), r);
         PortRequest full = PortRequest.from(vhost("vm0").put("queues", 4).put("vlan", 10).put("mac", "02:00:00:AB:cd:01"),
                 BASE);
         assertEquals(4, full.queues());
@@ -155,7 +155,7 @@ class PortRequestTest {
     @Test
     void unknownParamsAreRefusedSoTyposNeverPass() {
         RpcError e = refused(vhost("a").put("vlna", 10));
-        assertEquals("params.vlna: unknown parameter (expected name, type, path, iface, queues, vlan, mac)", e.getMessage());
+        assertEquals("params.vlna: unknown parameter (expected name, type, path, iface, queues, vlan, mac, owner, mode)", e.getMessage());
         assertEquals("vlna", e.param());
     }
 
@@ -201,5 +201,21 @@ class PortRequestTest {
         assertEquals(PortInfo.DOWN, t.link());
         assertNull(t.path());
         assertNull(t.vlan());
+    }
+
+    @Test
+    void ownerAndModeGoWithAServerSocketOnly() throws Exception {
+        PortRequest r = PortRequest.from(vhost("a").put("owner", "107:108").put("mode", "0660"));
+        assertEquals("107:108", r.owner());
+        assertEquals(0660, r.mode());
+        assertEquals("0660", r.toParams().get("mode").asText());
+        assertEquals(r, PortRequest.from(r.toParams()));
+        assertEquals(0600, PortRequest.from(vhost("a").put("mode", "600")).mode());
+        assertTrue(refused(vhost("a").put("owner", "qemu")).getMessage().startsWith("params.owner: expected UID:GID"));
+        assertTrue(refused(vhost("a").put("owner", "1:99999999999")).getMessage().startsWith("params.owner:"));
+        assertTrue(refused(vhost("a").put("mode", "0669")).getMessage().startsWith("params.mode: expected octal"));
+        assertTrue(refused(vhost("a").put("mode", "07777")).getMessage().startsWith("params.mode:"));
+        assertTrue(refused(vhost("a").put("type", "vhost-user-client").put("mode", "0660")).getMessage()
+                .startsWith("params.mode: only for type vhost-user"));
     }
 }

@@ -148,6 +148,20 @@ class VswitchctlCommandTest {
     }
 
     @Test
+    void addPortOwnerAndModeOfTheSocket() {
+        assertOk(run("add-port", "vm1", "--type", "vhost-user", "--path", "/tmp/vm1.sock", "--owner", "107:107", "--mode",
+                "0660"));
+        assertEquals(List.of("port.add {\"name\":\"vm1\",\"type\":\"vhost-user\",\"path\":\"/tmp/vm1.sock\","
+                + "\"owner\":\"107:107\",\"mode\":\"0660\"}"), received);
+        assertFails(2, "vswitchctl: --mode: only for type vhost-user (the switch creates that socket; a vhost-user-client"
+                + " port's socket belongs to the guest) (see vswitchctl add-port --help)", run("add-port", "vm2", "--type",
+                "vhost-user-client", "--path", "/tmp/vm2.sock", "--mode", "0660"));
+        assertFails(2, "vswitchctl: --owner: expected UID:GID, two numbers (e.g. 107:107 for QEMU's user), got \"qemu\""
+                + " (see vswitchctl add-port --help)", run("add-port", "vm2", "--type", "vhost-user", "--path",
+                "/tmp/vm2.sock", "--owner", "qemu"));
+    }
+
+    @Test
     void addPortTapWithJson() {
         Result r = run("add-port", "t0", "--type", "tap", "--iface", "vsw0", "--json");
         assertOk(r);

@@ -14,6 +14,7 @@ import io.vswitch.testutil.Proc;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -108,12 +109,111 @@ class SwitchCliTest {
         List<String> args = List.of("--mode", "switch", "--lcores", "0-1", "--no-huge", "-m", "256", "--file-prefix",
                 Dpdk.prefix("swcli"), "--vdev", "net_vhost0,iface=" + tmp.resolve("a") + ",queues=2", "--vdev",
                 "net_vhost1,iface=" + tmp.resolve("b"));
+        String prefix = args.get(args.indexOf("--file-prefix") + 1);
         try (Proc p = Proc.start("vswitch", Dpdk.vswitch(args), tmp)) {
             int code = p.waitFor(Duration.ofSeconds(60));
             assertEquals(ExitCode.PORT.code, code, p.tail());
             assertTrue(p.output().contains("vswitch: net_vhost1: the switch gives each of its 2 lcores its own tx queue"
                     + " on every port, so a vhost port needs queues >= 2 (it has 1): set queues=2 (or more) in its --vdev"),
                     p.tail());
+        }
+        // an error after EAL started and a port came up: the process ended, leaving no socket and no EAL runtime files
+        assertFalse(Files.exists(tmp.resolve("a")), "net_vhost0's socket removed");
+        assertFalse(Files.exists(tmp.resolve("b")));
+        assertFalse(Files.exists(Path.of("/var/run/dpdk", prefix)), "EAL runtime directory removed");
+    }
+
+    // ------------------------------------------------------------------ bad input (issue 12), checked before EAL
+
+    /** Case 1 in the switch: a socket path over 107 bytes, refused before EAL by the real command. */
+    @Test
+    void aSocketPathOver107BytesIsRefusedBeforeEal(@TempDir Path tmp) throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("socks"));
+        String prefix = Dpdk.prefix("swlong");
+        Path sock = dir.resolve("b".repeat(200) + ".sock");
+        try (Proc p = Proc.start("vswitch", Dpdk.vswitch(List.of("--mode", "switch", "--lcores", "0", "--no-huge", "-m",
+                "256", "--file-prefix", prefix, "--ctl", dir.resolve("vs.ctl").toString(), "--vdev",
+                "net_vhost0,iface=" + sock + ",client=1")), tmp)) {
+            assertEquals(ExitCode.SOCKET.code, p.waitFor(Duration.ofSeconds(60)), p.tail());
+            VswitchCliTest.assertOneLine(p.output(), "vswitch: --vdev net_vhost0: socket path " + sock + " is "
+                    + sock.toString().length() + " bytes, longer than the 107 a Unix socket path can have: choose a"
+                    + " shorter iface= path");
+        }
+        VswitchCliTest.assertNothingLeft(dir, prefix);
+    }
+
+    /** Cases 2 to 5 in the switch: checked before EAL, so in this JVM, and nothing is created. */
+    @Test
+    void badPathsAreRefusedBeforeEal(@TempDir Path tmp) throws Exception {
+        String a = "net_vhost0,iface=" + tmp.resolve("a.sock");
+        assertError(ExitCode.SOCKET, "--vdev net_vhost1: socket path " + tmp.resolve("a.sock") + " is net_vhost0's too",
+                "--mode", "switch", "--vdev", a, "--vdev", "net_vhost1,iface=" + tmp.resolve("x/../a.sock"));
+        assertError(ExitCode.OUTPUT, "--fdb-json " + tmp.resolve("no/fdb.json") + ": directory " + tmp.resolve("no")
+                + " does not exist", "--mode", "switch", "--vdev", a, "--fdb-json", tmp.resolve("no/fdb.json").toString());
+        assertError(ExitCode.OUTPUT, "--stats-json " + tmp.resolve("no/s.json") + ": directory", "--mode", "switch",
+                "--stats-json", tmp.resolve("no/s.json").toString(), "--stats", "1");
+        assertError(ExitCode.USAGE, "--stats-json and --fdb-json name the same file", "--mode", "switch", "--stats-json",
+                tmp.resolve("x.json").toString(), "--fdb-json", tmp.resolve("x.json").toString());
+        Path file = Files.writeString(tmp.resolve("vm0.sock"), "mine");
+        assertError(ExitCode.SOCKET, file + " is a regular file, not a socket (vswitch never deletes it)", "--mode",
+                "switch", "--vdev", "net_vhost0,iface=" + file);
+        assertError(ExitCode.SOCKET, "--ctl " + file + " is a regular file, not a control socket (vswitch never deletes"
+                + " it)", "--mode", "switch", "--ctl", file.toString());
+        assertError(ExitCode.SOCKET, "cannot create the socket in /proc (", "--mode", "switch", "--vdev",
+                "net_vhost0,iface=/proc/vm0.sock");
+        assertError(ExitCode.SOCKET, "--ctl /proc/vswitch/vs.ctl: cannot create files in /proc (", "--mode", "switch",
+                "--ctl", "/proc/vswitch/vs.ctl");
+        assertEquals("mine", Files.readString(file));
+        try (var s = Files.list(tmp)) {
+            assertEquals(List.of(file), s.toList(), "nothing created");
+        }
+    }
+
+    /**
+     * Case 6: a second switch on a --ctl a running switch answers on stops before EAL, before any
+     * port (so it never takes the first one's socket paths); once the first is killed (SIGKILL: its
+     * sockets stay, stale), the same command starts and takes them over.
+     */
+    @Test
+    void aSecondSwitchOnTheSameCtlStopsBeforeEal(@TempDir Path tmp) throws Exception {
+        Dpdk.requireEnvironment(false);
+        Path ctl = tmp.resolve("vs.ctl");
+        Path first = tmp.resolve("first.sock");
+        Path second = tmp.resolve("second.sock");
+        List<String> common = List.of("--mode", "switch", "--lcores", "0", "--no-huge", "-m", "256", "--ctl",
+                ctl.toString());
+        List<String> a = new java.util.ArrayList<>(common);
+        a.addAll(List.of("--file-prefix", Dpdk.prefix("ctl1"), "--vdev", "net_vhost0,iface=" + first));
+        try (Proc one = Proc.start("first", Dpdk.vswitch(a), tmp)) {
+            one.await("running; stop with", Duration.ofSeconds(60));
+            String prefix2 = Dpdk.prefix("ctl2");
+            List<String> b = new java.util.ArrayList<>(common);
+            b.addAll(List.of("--file-prefix", prefix2, "--vdev", "net_vhost0,iface=" + second));
+            try (Proc two = Proc.start("second", Dpdk.vswitch(b), tmp)) {
+                assertEquals(ExitCode.ALREADY_RUNNING.code, two.waitFor(Duration.ofSeconds(60)), two.tail());
+                VswitchCliTest.assertOneLine(two.output(), "vswitch: another vswitch is serving " + ctl + " (pid "
+                        + one.pid() + ", vswitch): stop it, or use another --ctl");
+            }
+            assertFalse(Files.exists(second), "the second switch created no port");
+            assertFalse(Files.exists(Path.of("/var/run/dpdk", prefix2)), "nor started EAL");
+            assertTrue(one.alive(), one.tail());
+            assertTrue(Files.exists(ctl) && Files.exists(first), "the first switch's sockets are untouched");
+
+            // killed: its sockets stay behind, nobody answering; the same command takes them over
+            ProcessHandle.of(one.pid()).orElseThrow().destroyForcibly();
+            one.waitFor(Duration.ofSeconds(30));
+            assertTrue(Files.exists(ctl) && Files.exists(first), "SIGKILL leaves the sockets");
+            List<String> again = new java.util.ArrayList<>(common);
+            String prefix3 = Dpdk.prefix("ctl3");
+            again.addAll(List.of("--file-prefix", prefix3, "--vdev", "net_vhost0,iface=" + first));
+            try (Proc three = Proc.start("again", Dpdk.vswitch(again), tmp)) {
+                three.await("running; stop with", Duration.ofSeconds(60));
+                assertTrue(three.output().contains("removed stale vhost socket " + first), three.tail());
+                assertTrue(three.output().contains("control: removed the stale socket " + ctl), three.tail());
+                assertEquals(0, three.stop(Duration.ofSeconds(30)), three.tail());
+            }
+            assertFalse(Files.exists(ctl) || Files.exists(first), "a clean stop removes both sockets");
+            assertFalse(Files.exists(Path.of("/var/run/dpdk", prefix3)), "and the EAL runtime directory");
         }
     }
 }

@@ -106,11 +106,12 @@ public final class Proc implements AutoCloseable {
         return -1;
     }
 
-    /** SIGKILL (a guest that crashes), and waits for it to be gone; returns the exit code. */
-    public int kill() throws InterruptedException {
+    /** SIGKILL, as a crash or the OOM killer would; waits until the process is gone. */
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
-        return process.exitValue();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new AssertionError(name + " survived SIGKILL for 30 s");
+        }
     }
 
     public int waitFor(Duration timeout) throws InterruptedException {

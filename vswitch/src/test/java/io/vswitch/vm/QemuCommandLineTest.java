@@ -120,6 +120,43 @@ class QemuCommandLineTest {
     }
 
     @Test
+    void vhostServerMakesQemuOwnTheSocketAndSaysHowTheSwitchConnects() {
+        VmCommand c = new VmCommand();
+        new picocli.CommandLine(c).parseArgs("--vhost-server", "--socket", "/tmp/vm0.sock");
+        assertTrue(c.spec.server, "--vhost-server");
+        VmCommand old = new VmCommand();
+        new picocli.CommandLine(old).parseArgs("--server");
+        assertTrue(old.spec.server, "--server stays an alias");
+
+        QemuCommandLine q = QemuCommandLine.build(c.spec, QEMU72_TCG, P, null, 0);
+        List<String> a = q.argv();
+        // QEMU listens and does not block the chardev on a client; no reconnect option (that is a client's)
+        assertEquals(List.of("socket,id=char0,path=/tmp/vm0.sock,server=on,wait=off"), values(a, "-chardev"));
+        assertEquals("vhost-user,id=net0,chardev=char0,queues=1", arg(a, "-netdev", 0));
+        String note = q.notes().stream().filter(n -> n.startsWith("sockets:")).findFirst().orElseThrow();
+        assertTrue(note.contains("client=1") && note.contains("vhost-user-client"), note);
+        assertTrue(note.contains("first connection"), note);
+        // the QMP socket is a server too, unrelated to the NIC
+        assertEquals("unix:/r/qmp.sock,server=on,wait=off", arg(a, "-qmp", 0));
+    }
+
+    @Test
+    void pinglogModeUsesTheKernelDriverAndPassesItsInterval() {
+        VmSpec s = spec(1, "/tmp/s0");
+        s.mode = "pinglog";
+        s.count = 100000;
+        s.interval = "0.5";
+        String append = arg(QemuCommandLine.build(s, QEMU72_TCG, P, null, 0).argv(), "-append", 0);
+        assertTrue(append.contains(" vs.mode=pinglog vs.driver=kernel "), append);
+        assertTrue(append.contains(" vs.count=100000"), append);
+        assertTrue(append.endsWith(" vs.interval=0.5"), append);
+        assertFalse(arg(QemuCommandLine.build(spec(1, "/tmp/s0"), QEMU72_TCG, P, null, 0).argv(), "-append", 0).contains("vs.interval"),
+                "only pinglog takes an interval");
+        s.interval = "0.2 vs.mode=dpdk";
+        assertThrows(IllegalArgumentException.class, () -> QemuCommandLine.build(s, QEMU72_TCG, P, null, 0));
+    }
+
+    @Test
     void pinningStartsPausedAndNeedsOneCpuPerVcpu() {
         VmSpec s = spec(1, "/tmp/s0");
         s.vcpus = 2;
