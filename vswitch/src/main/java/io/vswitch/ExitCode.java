@@ -19,6 +19,7 @@ public enum ExitCode {
     DB(10),            // the port database (--db) is damaged, unreadable or cannot be written
     OUTPUT(11),        // an output file (--stats-json, --fdb-json) cannot be written: checked before start
     ALREADY_RUNNING(12), // another vswitch answers on the --ctl socket
+    POLL_LOOP(13),     // a poll loop failed (a bug or a device fault): the switch stopped; the line names port and queue
     ;
 
     public final int code;

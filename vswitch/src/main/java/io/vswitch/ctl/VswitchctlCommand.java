@@ -300,8 +300,9 @@ public final class VswitchctlCommand implements Callable<Integer> {
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true,
-            description = {"Shows every port: type, socket or interface, link, VLAN or trunk, queues, and per rx queue"
-                    + " the lcore (and CPU) that polls it and whether the guest enabled it.",
+            description = {"Shows every port: type, socket or interface, link, VLAN or trunk, queues, per rx queue"
+                    + " the lcore (and CPU) that polls it and whether the guest enabled it, the tx queues the guest"
+                    + " enabled, and per lcore the tx queue it sends on (shared ones under a lock).",
                     "--json prints port.list's result: {\"ports\":[...]}."},
             footer = {"", EXIT_CODES, EXIT_CODES_2})
     static final class Show extends Sub {
@@ -339,6 +340,22 @@ public final class VswitchctlCommand implements Callable<Integer> {
                 for (JsonNode q : p.path("rxqs")) {
                     out.println("    rxq " + text(q, "queue") + ": lcore " + text(q, "lcore") + ", cpu " + text(q, "cpu")
                             + ", " + (q.path("enabled").asBoolean(true) ? "enabled" : "not enabled by the guest"));
+                }
+                if (p.has("txqs") && text(p, "type").startsWith("vhost")) {
+                    StringBuilder on = new StringBuilder();
+                    for (JsonNode q : p.path("txqs")) {
+                        if (q.path("enabled").asBoolean()) {
+                            on.append(on.isEmpty() ? "" : ",").append(text(q, "queue"));
+                        }
+                    }
+                    out.println("    txqs enabled by the guest: " + (on.isEmpty() ? "none" : on) + " of "
+                            + p.path("txqs").size());
+                }
+                for (JsonNode l : p.path("lcores")) {
+                    int q = l.path("txq").asInt();
+                    out.println("    lcore " + text(l, "lcore") + " (cpu " + text(l, "cpu") + ") sends on "
+                            + (q < 0 ? "no tx queue (none enabled: frames dropped)" : "txq " + q
+                            + (l.path("shared").asBoolean() ? " (shared, locked)" : "")));
                 }
             }
         }

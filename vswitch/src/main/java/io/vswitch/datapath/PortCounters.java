@@ -12,12 +12,14 @@ import java.lang.invoke.VarHandle;
  *
  * <pre>
  *   port p: [rx_packets rx_bytes tx_packets tx_bytes forwarded flooded learned learn_failed
- *            drop_runt drop_bad_source drop_hairpin drop_vlan drop_tx_full drop_no_mbuf bursts drop_no_port]
- *           16 longs = two cache lines per port; a line of padding at each end
+ *            drop_runt drop_bad_source drop_hairpin drop_vlan drop_tx_full drop_no_mbuf bursts drop_no_port
+ *            drop_link_down (7 spare)]
+ *           24 longs = three cache lines per port; padding at each end
  * </pre>
  *
  * Drops of frames received on a port (runt, bad source, hairpin, VLAN) are booked on the
- * input port; drops of frames a port's tx ring did not take (tx_full) on the output port.
+ * input port; drops of frames a port's tx ring did not take (tx_full) or a port without a
+ * guest could not take (link_down) on the output port.
  * So for a port: every frame it received is forwarded, flooded or dropped for one of the
  * input reasons.
  *
@@ -44,18 +46,24 @@ public final class PortCounters {
     public static final int BURSTS = 14;
     /** Frames to a port that was being removed (its MACs not yet flushed): dropped, booked on the input port. */
     public static final int DROP_NO_PORT = 15;
+    /**
+     * Frames for a port that could not take them: a vhost port whose guest is gone (link down)
+     * or enabled none of its rx queues. Freed at once, never queued; booked on the output port.
+     */
+    public static final int DROP_LINK_DOWN = 16;
     /** Number of kinds. */
-    public static final int KINDS = 16;
+    public static final int KINDS = 17;
     /** Names for stats output, indexed by kind. */
     public static final String[] NAMES = {"rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "forwarded", "flooded",
         "learned", "learn_failed", "drop_runt", "drop_bad_source", "drop_hairpin", "drop_vlan", "drop_tx_full",
-        "drop_no_mbuf", "bursts", "drop_no_port"};
+        "drop_no_mbuf", "bursts", "drop_no_port", "drop_link_down"};
     /** The drop kinds and their short reason names (as in {@code "drops":{"runt":N,...}}). */
     public static final int[] DROP_KINDS = {DROP_RUNT, DROP_BAD_SOURCE, DROP_HAIRPIN, DROP_VLAN, DROP_TX_FULL, DROP_NO_MBUF,
-        DROP_NO_PORT};
-    public static final String[] DROP_REASONS = {"runt", "bad_source", "hairpin", "vlan", "tx_full", "no_mbuf", "no_port"};
+        DROP_NO_PORT, DROP_LINK_DOWN};
+    public static final String[] DROP_REASONS = {"runt", "bad_source", "hairpin", "vlan", "tx_full", "no_mbuf", "no_port",
+        "link_down"};
 
-    private static final int STRIDE = 16;
+    private static final int STRIDE = 24;
     private static final VarHandle COUNT = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final long[] c;

@@ -2,16 +2,20 @@ package io.vswitch.datapath;
 
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The switch's ports as one plan of the loops sees them: which port ids are live, in id
  * order (the flood list), and each one's VLAN role: a trunk (frames keep their tags; VLAN
  * 0 is untagged traffic) or an access port of VLAN 1..4094 (frames arrive and leave
- * untagged and only ever meet frames of that VLAN). Immutable.
+ * untagged and only ever meet frames of that VLAN); and whether it is down (a vhost port
+ * whose guest is gone: it stays live, its rx is polled, but frames for it are freed and
+ * counted, {@code drop_link_down}, instead of being offered to a ring nobody reads). Immutable.
  *
  * <pre>
  *   ids    [0, 2, 5]                       live ports, flood order
  *   vlanOf [0, -1, 10, -1, -1, 10, -1 ...] by port id: -1 not live, 0 trunk, V access port of V
+ *   down   [f, f, t, f, f, f, f ...]       by port id: port 2's guest is gone
  * </pre>
  */
 public final class PortSet {
@@ -22,10 +26,12 @@ public final class PortSet {
 
     private final int[] ids;
     private final int[] vlanOf;
+    private final boolean[] down;
 
-    private PortSet(int[] ids, int[] vlanOf) {
+    private PortSet(int[] ids, int[] vlanOf, boolean[] down) {
         this.ids = ids;
         this.vlanOf = vlanOf;
+        this.down = down;
     }
 
     /** No ports (port ids below {@code limit}). */
@@ -40,7 +46,7 @@ public final class PortSet {
         for (int i = 0; i < n; i++) {
             ids[i] = i;
         }
-        return new PortSet(ids, v);
+        return new PortSet(ids, v, new boolean[n]);
     }
 
     /**
@@ -48,6 +54,15 @@ public final class PortSet {
      * @param ports  live port id to VLAN role ({@link #TRUNK} or an access VLAN 1..4094)
      */
     public static PortSet of(int limit, Map<Integer, Integer> ports) {
+        return of(limit, ports, Set.of());
+    }
+
+    /**
+     * @param limit  one more than the largest port id there can be
+     * @param ports  live port id to VLAN role ({@link #TRUNK} or an access VLAN 1..4094)
+     * @param down   live ports whose link is down
+     */
+    public static PortSet of(int limit, Map<Integer, Integer> ports, Set<Integer> down) {
         int[] v = new int[limit];
         Arrays.fill(v, NOT_LIVE);
         for (Map.Entry<Integer, Integer> e : ports.entrySet()) {
@@ -61,8 +76,15 @@ public final class PortSet {
             }
             v[p] = vlan;
         }
+        boolean[] d = new boolean[limit];
+        for (int p : down) {
+            if (!ports.containsKey(p)) {
+                throw new IllegalArgumentException("port " + p + " is down but not live");
+            }
+            d[p] = true;
+        }
         return new PortSet(Arrays.stream(ports.keySet().stream().mapToInt(Integer::intValue).toArray()).sorted()
-                .toArray(), v);
+                .toArray(), v, d);
     }
 
     /** Number of live ports. */
@@ -78,6 +100,11 @@ public final class PortSet {
     /** True when {@code port} is live. */
     public boolean live(int port) {
         return port >= 0 && port < vlanOf.length && vlanOf[port] >= 0;
+    }
+
+    /** True when live {@code port} is down: frames for it are dropped ({@code drop_link_down}). */
+    public boolean down(int port) {
+        return port >= 0 && port < down.length && down[port];
     }
 
     /** {@link #TRUNK}, the access VLAN of {@code port}, or {@link #NOT_LIVE}. */

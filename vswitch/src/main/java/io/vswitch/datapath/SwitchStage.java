@@ -92,6 +92,7 @@ public final class SwitchStage {
         this.refExtra = new int[2 * burst];
         this.drops = arena.allocate(PTR, 2L * burst);
         this.allTrunks = PortSet.trunks(ports);
+        this.noLocks = new TxLock[ports];
         this.scratch = new PortCounters(ports);
     }
 
@@ -136,6 +137,9 @@ public final class SwitchStage {
                         c.inc(inPort, PortCounters.DROP_NO_PORT);
                     }
                     drop(m);
+                } else if (set.down(d)) {
+                    c.inc(d, PortCounters.DROP_LINK_DOWN);
+                    drop(m);
                 } else if (pv > 0 && pv != v) {
                     c.inc(inPort, PortCounters.DROP_VLAN);
                     drop(m);
@@ -154,11 +158,14 @@ public final class SwitchStage {
                 int same = 0;
                 int other = 0;
                 for (int j = 0; j < live; j++) {
-                    int k = floodKind(set, set.id(j), inPort, v, inAccess);
+                    int p = set.id(j);
+                    int k = floodKind(set, p, inPort, v, inAccess);
                     if (k == OTHER) {
                         other++;
                     } else if (k == SAME) {
                         same++;
+                    } else if (k == DOWN) {
+                        c.inc(p, PortCounters.DROP_LINK_DOWN);   // its copy, had it a guest
                     }
                 }
                 long mo = 0;
@@ -212,17 +219,22 @@ public final class SwitchStage {
     private static final int SAME = 0;
     /** {@link #floodKind}: the port takes the frame in the other encoding (tagged / untagged). */
     private static final int OTHER = 1;
+    /** {@link #floodKind}: the port would take a copy but is down: none is made, one drop_link_down. */
+    private static final int DOWN = 2;
 
     /** Whether a frame of VLAN {@code v} received on an access port ({@code inAccess}) or a trunk changes encoding on its way to a port of role {@code pv}. */
     private static boolean needsEdit(int pv, int v, boolean inAccess) {
         return v != 0 && (pv > 0) != inAccess;
     }
 
-    /** What port {@code p} gets of a flood of VLAN {@code v} from {@code inPort}: {@link #SKIP}, {@link #SAME} or {@link #OTHER}. */
+    /** What port {@code p} gets of a flood of VLAN {@code v} from {@code inPort}: {@link #SKIP}, {@link #SAME}, {@link #OTHER} or {@link #DOWN}. */
     private static int floodKind(PortSet set, int p, int inPort, int v, boolean inAccess) {
         int pv = set.accessVlan(p);
         if (p == inPort || (pv > 0 && pv != v)) {
             return SKIP;
+        }
+        if (set.down(p)) {
+            return DOWN;
         }
         return needsEdit(pv, v, inAccess) ? OTHER : SAME;
     }
@@ -256,13 +268,52 @@ public final class SwitchStage {
      * what it did not take, then the drops. Books tx packets and bytes per port.
      */
     public void transmit(MbufSink sink, int txq, PortCounters c) {
+        if (sameQueue == null || sameQueue[0] != txq) {
+            sameQueue = new int[ports];                      // tests only: the loops pass their plan's map
+            java.util.Arrays.fill(sameQueue, txq);
+        }
+        transmit(sink, sameQueue, noLocks, c);
+    }
+
+    private int[] sameQueue;
+    private final TxLock[] noLocks;
+    /** The port of the tx burst under way (-1: none), for a failure report; plain, written before each tx. */
+    private int sending = -1;
+
+    /**
+     * {@link #transmit(MbufSink, int, PortCounters)} with the tx queue of each port from
+     * {@code txqOf} (by port id; {@link TxQueueMap#NONE}: the port has no queue its guest
+     * enabled, so its frames are freed and booked as {@code drop_link_down}), holding
+     * {@code locks[p]} around the tx burst when it is not null (a queue shared with other
+     * lcores: only they take it, so an lcore with queues of its own never waits).
+     */
+    public void transmit(MbufSink sink, int[] txqOf, TxLock[] locks, PortCounters c) {
         for (int r = 0; r < nRefs; r++) {
             sink.addReferences(refMbufs[r], refExtra[r]);
         }
         for (int t = 0; t < nTouched; t++) {
             int p = touched[t];
             int cnt = counts[p];
-            int sent = sink.txBurst(p, txq, staging[p], cnt);
+            int txq = txqOf[p];
+            if (txq < 0) {
+                sink.freeBulk(staging[p], cnt);
+                c.add(p, PortCounters.DROP_LINK_DOWN, cnt);
+                continue;
+            }
+            sending = p;
+            TxLock lock = locks[p];
+            int sent;
+            if (lock == null) {
+                sent = sink.txBurst(p, txq, staging[p], cnt);
+            } else {
+                lock.lock();
+                try {
+                    sent = sink.txBurst(p, txq, staging[p], cnt);
+                } finally {
+                    lock.unlock();
+                }
+            }
+            sending = -1;
             if (sent < cnt) {
                 sink.freeBulk(tails[p][sent], cnt - sent);
                 c.add(p, PortCounters.DROP_TX_FULL, cnt - sent);
@@ -278,6 +329,11 @@ public final class SwitchStage {
         if (nDrops > 0) {
             sink.freeBulk(drops, nDrops);
         }
+    }
+
+    /** The port whose tx burst was under way when a tx call threw, or -1 (read after the lcore stopped). */
+    public int sendingPort() {
+        return sending;
     }
 
     /** Number of ports with frames staged in the last burst. */

@@ -14,7 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
- * Link and queue-state events, one log line each: "guest connected", "rx queue 1 enabled".
+ * Link and queue-state events, one log line each: "guest connected", "rx queue 1 enabled";
+ * and handed to a {@link Listener} (the switch node: MACs of a gone guest flushed, tx queues
+ * remapped to the ones a guest enabled).
  *
  * <p>ethdev calls the registered callback on DPDK's interrupt thread (a native thread the
  * upcall attaches to the JVM). The callback must never throw into C, so it catches all.
@@ -24,7 +26,29 @@ public final class PortEvents {
     /** Vhost queue states the guest reported: key port << 16 | rx << 15 | queue. */
     private static final Map<Integer, Boolean> QUEUES = new ConcurrentHashMap<>();
     private static volatile Consumer<String> log = s -> {};
+    private static volatile Listener listener;
     private static MemorySegment stub;
+
+    /**
+     * Told of every link and queue-state change, on the thread that runs the event (DPDK's
+     * interrupt thread or the vhost library's): it must only hand the change over (put it on
+     * a queue) and return, never block, lock the port's owner or call back into ethdev.
+     */
+    public interface Listener {
+        /** Port {@code port}'s link changed; read its state with {@link EthPort#linkUp}. */
+        void linkChanged(int port);
+
+        /** The guest of vhost port {@code port} enabled or disabled queues ({@link #queueEnabled}). */
+        void queuesChanged(int port);
+    }
+
+    /**
+     * Sets the one listener (null: none). With a listener, link changes are its to log: it
+     * logs them once it has acted on them; queue changes are logged here as before.
+     */
+    public static void listen(Listener l) {
+        listener = l;
+    }
 
     private PortEvents() {}
 
@@ -74,6 +98,12 @@ public final class PortEvents {
         return QUEUES.get(key(port, rx, queue));
     }
 
+    /** The log line of a link change: "vm0: guest connected (link up)". */
+    public static String linkLine(String name, boolean vhost, boolean up) {
+        return name + ": " + (vhost ? (up ? "guest connected" : "guest disconnected") : "link") + " (link "
+                + (up ? "up" : "down") + ")";
+    }
+
     @SuppressWarnings("unused") // upcall target
     private static int onEvent(short portId, int event, MemorySegment arg, MemorySegment ret) {
         try {
@@ -82,8 +112,16 @@ public final class PortEvents {
             if (event == RTE_ETH_EVENT_INTR_LSC) {
                 boolean up = p != null && p.linkUp();
                 boolean vhost = p != null && "net_vhost".equals(p.info().driver());
-                log.accept(name + ": " + (vhost ? (up ? "guest connected" : "guest disconnected") : "link")
-                        + " (link " + (up ? "up" : "down") + ")");
+                if (vhost && !up) {
+                    // a guest gone (disconnected, killed): vhost resets its vrings without a queue event
+                    QUEUES.keySet().removeIf(k -> k >>> 16 == p.id);
+                }
+                Listener l = listener;
+                if (l != null && p != null) {
+                    l.linkChanged(p.id);
+                } else {
+                    log.accept(linkLine(name, vhost, up));
+                }
             } else if (event == RTE_ETH_EVENT_QUEUE_STATE && p != null && "net_vhost".equals(p.info().driver())) {
                 try (Arena a = Arena.ofConfined()) {
                     MemorySegment ev = a.allocate(rte_eth_vhost_queue_event.$LAYOUT);
@@ -95,6 +133,10 @@ public final class PortEvents {
                                 + Short.toUnsignedInt(rte_eth_vhost_queue_event.queue_id(ev)) + " "
                                 + (rte_eth_vhost_queue_event.enable(ev) ? "enabled" : "disabled"));
                     }
+                }
+                Listener l = listener;
+                if (l != null) {
+                    l.queuesChanged(p.id);
                 }
             }
         } catch (Throwable t) {

@@ -46,7 +46,7 @@ import picocli.CommandLine.Parameters;
                 "MAC table dump (like ovs-appctl fdb/show): kill -USR1 <pid> writes JSON to",
                 "--fdb-json FILE (replaced atomically), or to stdout without it.",
                 "", "Exit codes: 0 ok, 2 usage, 3 hugepages, 4 socket path (vhost or --ctl), 5 lcores, 6 EAL, 7 port,",
-                "8 mbuf pool, 10 --db, 11 output file, 12 another vswitch serves --ctl, 1 bug."})
+                "8 mbuf pool, 10 --db, 11 output file, 12 another vswitch serves --ctl, 13 a poll loop failed, 1 bug."})
 public final class VswitchCommand implements Callable<Integer> {
     @Option(names = "--vdev", paramLabel = "SPEC",
             description = "A virtual device, repeatable: net_vhost0,iface=/tmp/sock0,queues=2[,client=1]. Required by the"

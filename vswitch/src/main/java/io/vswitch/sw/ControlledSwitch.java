@@ -277,6 +277,16 @@ public final class ControlledSwitch extends SwitchNode {
                 r.put("enabled", true);
             }
         }
+        ArrayNode txqs = o.putArray("txqs");                // the guest's rx rings: what the switch may send on
+        for (int q = 0; q < p.txQueues(); q++) {
+            Boolean en = c.vhost() ? PortEvents.queueEnabled(p.id(), false, q) : Boolean.TRUE;
+            txqs.addObject().put("queue", q).put("enabled", en != null && en);
+        }
+        ArrayNode lcores = o.putArray("lcores");            // per lcore, the tx queue it sends on (-1: none enabled)
+        for (int l = 0; l < node.loops().size(); l++) {
+            lcores.addObject().put("lcore", l).put("cpu", node.cpuOf(l)).put("txq", node.txQueueOf(p, l))
+                    .put("shared", node.txShared(p, l));
+        }
         return o;
     }
 

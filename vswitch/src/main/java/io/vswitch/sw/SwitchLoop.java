@@ -5,6 +5,7 @@ import io.vswitch.datapath.MbufSink;
 import io.vswitch.datapath.PortCounters;
 import io.vswitch.datapath.PortSet;
 import io.vswitch.datapath.SwitchStage;
+import io.vswitch.datapath.TxLock;
 import io.vswitch.dpdk.LcoreLoop;
 import io.vswitch.dpdk.MbufEdit;
 import io.vswitch.dpdk.Mbufs;
@@ -17,8 +18,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * One lcore of the L2 switch: for each (port, rx queue) pair of its current {@link Plan},
  * receive a burst, decide each frame (learn its source, then a port, FLOOD or DROP), stage
- * the burst per output port and send it on <em>this lcore's own tx queue</em> of each port
- * (every port has one tx queue per lcore, so no tx locks).
+ * the burst per output port and send it on the tx queue the plan gives this lcore on each
+ * port: its own (every port has a tx queue per lcore, so no tx locks), unless the port's
+ * guest left that queue disabled; then an enabled one ({@link io.vswitch.datapath.TxQueueMap}),
+ * shared with another lcore under that queue's {@link TxLock} when there are not enough.
  *
  * <pre>
  *   plan = next (at a burst boundary) ─► for (in, q) in plan:
@@ -40,15 +43,35 @@ import java.util.concurrent.TimeUnit;
  * closed. No lock, no wait on the loop's side; the loop writes a volatile only when a plan
  * changes.
  *
+ * <p>Because lcores take a new plan each at its own burst boundary, a change of the tx queues
+ * (a guest enabling or disabling queues) is published in three acknowledged steps, so that two
+ * lcores on one queue always both lock it ({@code SwitchNode.publish}).
+ *
  * <p>Every mbuf is sent or freed in the iteration that received it; nothing in {@link #loop}
  * allocates (the arrays, stage and counters are made before it).
  */
 public final class SwitchLoop extends LcoreLoop {
     /**
      * What one lcore does: poll rx queue {@code queues[i]} of port {@code ports[i]}, switch
-     * among {@code set}'s live ports. Arrays are never modified once published.
+     * among {@code set}'s live ports, send to port {@code p} on its tx queue {@code txq[p]}
+     * ({@link io.vswitch.datapath.TxQueueMap#NONE}: none enabled, drop) holding
+     * {@code locks[p]} when it is not null (a queue shared with another lcore). {@code txq}
+     * and {@code locks} null: the lcore's own queue everywhere, no locks. Arrays are never
+     * modified once published.
      */
-    public record Plan(long generation, int[] ports, int[] queues, PortSet set) {}
+    public record Plan(long generation, int[] ports, int[] queues, PortSet set, int[] txq, TxLock[] locks) {
+        /** A plan where the lcore sends on its own tx queue of every port, unlocked. */
+        public Plan(long generation, int[] ports, int[] queues, PortSet set) {
+            this(generation, ports, queues, set, null, null);
+        }
+    }
+
+    /** What a failed loop was doing: {@link #RECEIVING}, {@link #SWITCHING} or {@link #SENDING}, on which port and queue. */
+    public record Where(int phase, int port, int queue) {
+        public static final int RECEIVING = 0;
+        public static final int SWITCHING = 1;
+        public static final int SENDING = 2;
+    }
 
     private final PacketIo io;
     private final MbufSink sink;
@@ -61,14 +84,18 @@ public final class SwitchLoop extends LcoreLoop {
     private final int[] vlans;
     private final int[] lens;
     private final int burst;
+    private final int[] ownTxq;
+    private final TxLock[] noLocks;
     private volatile Plan next;
     private volatile long acked = -1;
+    /** Set by the loop before it rethrows a failure (published by the failure's volatile write). */
+    private Where where;
 
     /**
      * @param cpu      the CPU to pin to
      * @param io       rx/tx/free
      * @param sink     the stage's tx side (over the same io) and mbuf edits
-     * @param txq      this lcore's tx queue on every port
+     * @param txq      this lcore's own tx queue on every port (when a plan does not say otherwise)
      * @param fwd      this lcore's forwarding state (shared table; books into {@code fwd.counters()})
      * @param first    the plan to start with
      */
@@ -85,7 +112,18 @@ public final class SwitchLoop extends LcoreLoop {
         this.decisions = new int[burst];
         this.vlans = new int[burst];
         this.lens = new int[burst];
+        this.ownTxq = new int[counters.ports()];
+        java.util.Arrays.fill(ownTxq, txq);
+        this.noLocks = new TxLock[counters.ports()];
         this.next = first;
+    }
+
+    /**
+     * Where the loop was when it failed (null: it did not fail, or failed before its loop);
+     * read it once {@link #failure} is set, or after joining the loop's thread.
+     */
+    public Where where() {
+        return where;
     }
 
     public Forwarding forwarding() {
@@ -129,6 +167,12 @@ public final class SwitchLoop extends LcoreLoop {
         sink.warmUp();
     }
 
+    /**
+     * The loop. A throw anywhere in it (a bug, a device fault) ends it: the (port, queue) it
+     * was receiving from or sending to is kept in {@link #where} (from locals the loop keeps
+     * anyway: nothing is written per burst for it), the throwable in {@link #failure}, and the
+     * node stops the switch.
+     */
     @Override
     protected void loop() {
         final PacketIo io = this.io;
@@ -140,46 +184,62 @@ public final class SwitchLoop extends LcoreLoop {
         final Forwarding fwd = this.fwd;
         final SwitchStage stage = this.stage;
         final PortCounters c = this.counters;
-        final int txq = this.txq;
         final int burst = this.burst;
         Plan plan = next;
         acked = plan.generation();
         int[] ports = plan.ports();
         int[] queues = plan.queues();
         PortSet set = plan.set();
-        while (running()) {
-            Plan p = next;                                  // burst boundary: pick up a published plan
-            if (p != plan) {
-                plan = p;
-                ports = p.ports();
-                queues = p.queues();
-                set = p.set();
-                acked = p.generation();                     // every burst of the old plan is done
-            }
-            for (int k = 0; k < ports.length; k++) {
-                int in = ports[k];
-                int n = io.rxBurst(in, queues[k], pkts, burst);
-                if (n == 0) {
-                    continue;
+        int[] txqOf = plan.txq() != null ? plan.txq() : ownTxq;
+        TxLock[] locks = plan.locks() != null ? plan.locks() : noLocks;
+        int phase = Where.RECEIVING;                        // locals: what a failure report says, free to keep
+        int in = -1;
+        int q = -1;
+        try {
+            while (running()) {
+                Plan p = next;                                  // burst boundary: pick up a published plan
+                if (p != plan) {
+                    plan = p;
+                    ports = p.ports();
+                    queues = p.queues();
+                    set = p.set();
+                    txqOf = p.txq() != null ? p.txq() : ownTxq;
+                    locks = p.locks() != null ? p.locks() : noLocks;
+                    acked = p.generation();                     // every burst of the old plan is done
                 }
-                long now = System.nanoTime();
-                long bytes = 0;
-                int access = set.accessVlan(in);
-                fwd.newBurst();
-                for (int i = 0; i < n; i++) {
-                    long m = pkts.getAtIndex(ValueLayout.JAVA_LONG, i);
-                    int len = Mbufs.dataLen(m);
-                    bytes += len;
-                    lens[i] = len;
-                    decisions[i] = fwd.decideInBurst(in, access, Mbufs.ALL, Mbufs.data(m), len, now);
-                    vlans[i] = fwd.lastVlan();
+                for (int k = 0; k < ports.length; k++) {
+                    in = ports[k];
+                    q = queues[k];
+                    phase = Where.RECEIVING;
+                    int n = io.rxBurst(in, q, pkts, burst);
+                    if (n == 0) {
+                        continue;
+                    }
+                    phase = Where.SWITCHING;
+                    long now = System.nanoTime();
+                    long bytes = 0;
+                    int access = set.accessVlan(in);
+                    fwd.newBurst();
+                    for (int i = 0; i < n; i++) {
+                        long m = pkts.getAtIndex(ValueLayout.JAVA_LONG, i);
+                        int len = Mbufs.dataLen(m);
+                        bytes += len;
+                        lens[i] = len;
+                        decisions[i] = fwd.decideInBurst(in, access, Mbufs.ALL, Mbufs.data(m), len, now);
+                        vlans[i] = fwd.lastVlan();
+                    }
+                    stage.stage(in, pkts, decisions, vlans, lens, n, set, sink, c);
+                    phase = Where.SENDING;
+                    stage.transmit(sink, txqOf, locks, c);
+                    c.add(in, PortCounters.RX_PACKETS, n);
+                    c.add(in, PortCounters.RX_BYTES, bytes);
+                    c.inc(in, PortCounters.BURSTS);
                 }
-                stage.stage(in, pkts, decisions, vlans, lens, n, set, sink, c);
-                stage.transmit(sink, txq, c);
-                c.add(in, PortCounters.RX_PACKETS, n);
-                c.add(in, PortCounters.RX_BYTES, bytes);
-                c.inc(in, PortCounters.BURSTS);
             }
+        } catch (RuntimeException | Error e) {
+            int out = phase == Where.SENDING ? stage.sendingPort() : -1;
+            where = phase == Where.SENDING ? new Where(phase, out, out >= 0 ? txqOf[out] : -1) : new Where(phase, in, q);
+            throw e;
         }
     }
 }

@@ -1,16 +1,22 @@
 package io.vswitch.sw;
 
+import io.vswitch.ExitCode;
 import io.vswitch.StatsTimer;
+import io.vswitch.UserError;
 import io.vswitch.datapath.Forwarding;
 import io.vswitch.datapath.MacTable;
 import io.vswitch.datapath.PortCounters;
 import io.vswitch.datapath.PortSet;
 import io.vswitch.datapath.RxAssignment;
+import io.vswitch.datapath.TxLock;
+import io.vswitch.datapath.TxQueueMap;
 import io.vswitch.dpdk.Dataplane;
 import io.vswitch.dpdk.DpdkException;
 import io.vswitch.dpdk.DpdkIo;
 import io.vswitch.dpdk.EthPort;
 import io.vswitch.dpdk.Mempool;
+import io.vswitch.dpdk.PacketIo;
+import io.vswitch.dpdk.PortEvents;
 import io.vswitch.dpdk.Vdev;
 import io.vswitch.dpdk.VhostSocket;
 import java.io.IOException;
@@ -20,11 +26,16 @@ import java.nio.file.Path;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -87,11 +98,24 @@ public class SwitchNode {
         final EthPort eth;
         final String device;
         final long[] baseline = new long[PortCounters.KINDS];
+        /** Tx queues configured: a vhost port's queue pairs, one per lcore otherwise. */
+        final int txQueues;
+        /** One lock per tx queue, taken only by lcores a plan tells to share that queue. */
+        final TxLock[] txLocks;
+        /** The link as the published plans have it (a vhost port without a guest is down); the node's monitor. */
+        boolean up = true;
+        /** The tx queue each lcore sends on, as published; the node's monitor. */
+        int[] txMap;
 
-        Port(PortConfig cfg, EthPort eth, String device) {
+        Port(PortConfig cfg, EthPort eth, String device, int txQueues) {
             this.cfg = cfg;
             this.eth = eth;
             this.device = device;
+            this.txQueues = txQueues;
+            this.txLocks = new TxLock[txQueues];
+            for (int q = 0; q < txQueues; q++) {
+                txLocks[q] = new TxLock();
+            }
         }
 
         public PortConfig config() {
@@ -105,7 +129,15 @@ public class SwitchNode {
         public String device() {
             return device;
         }
+
+        /** Tx queues the port has. */
+        public int txQueues() {
+            return txQueues;
+        }
     }
+
+    /** A link or queue change of a port, handed from DPDK's event thread to the control side. */
+    private record PortEvent(int port, boolean link) {}
 
     private final Config cfg;
     private final PrintStream out;
@@ -119,6 +151,7 @@ public class SwitchNode {
     private Dataplane dp;
     private long generation;
     private int nextDevice;
+    private final BlockingQueue<PortEvent> events = new LinkedBlockingQueue<>();
 
     public SwitchNode(Config cfg, PrintStream out) {
         this.cfg = cfg;
@@ -174,6 +207,7 @@ public class SwitchNode {
         dp = Dataplane.open(eal);
         List<Thread> threads = new ArrayList<>();
         Thread statsThread = null;
+        Thread eventThread = null;
         SwitchStats stats = null;
         boolean started = false;
         try {
@@ -183,9 +217,10 @@ public class SwitchNode {
             table = new MacTable(cfg.tableSize(), cfg.macAgeNanos());
             rx = new RxAssignment(cfg.cpus());
             PortSet none = PortSet.empty(EthPort.MAX_PORTS);
-            DpdkSink sink = new DpdkSink(DpdkIo.INSTANCE, pool.address());
+            PacketIo io = FaultyIo.wrapIfAsked(DpdkIo.INSTANCE);
+            DpdkSink sink = new DpdkSink(io, pool.address());
             for (int l = 0; l < cfg.cpus().length; l++) {
-                SwitchLoop loop = new SwitchLoop(cfg.cpus()[l], DpdkIo.INSTANCE, sink, l, cfg.burst(),
+                SwitchLoop loop = new SwitchLoop(cfg.cpus()[l], io, sink, l, cfg.burst(),
                         new Forwarding(table, new PortCounters(EthPort.MAX_PORTS)),
                         new SwitchLoop.Plan(0, new int[0], new int[0], none));
                 loops.add(loop);
@@ -199,6 +234,7 @@ public class SwitchNode {
                 t.start();
             }
             started = true;
+            eventThread = startEvents();
             onLoopsStarted();
             for (PortConfig pc : initial) {
                 try {
@@ -246,11 +282,13 @@ public class SwitchNode {
             if (statsThread != null) {
                 statsThread.join(2000);
             }
+            stopEvents(eventThread);
             Throwable failure = null;
+            String failed = null;
             for (SwitchLoop l : loops) {
                 if (l.failure() != null && failure == null) {
                     failure = l.failure();
-                    log("poll loop on CPU " + l.cpu() + " failed: " + failure);
+                    failed = failureLine(l);
                 }
             }
             if (started && stats != null && failure == null) {
@@ -266,11 +304,8 @@ public class SwitchNode {
             if (started) {
                 log("stopped");
             }
-            if (failure instanceof RuntimeException re) {
-                throw re;
-            }
             if (failure != null) {
-                throw new IllegalStateException("poll loop failed", failure);
+                throw new UserError(ExitCode.POLL_LOOP, failed);
             }
         }
     }
@@ -370,9 +405,11 @@ public class SwitchNode {
             }
             throw new PortRefused(PortRefused.Reason.CANNOT_CREATE, e.getMessage());
         }
-        Port port = new Port(pc, eth, device);
+        // A vhost port gets all its queue pairs' tx queues, so that when its guest leaves some
+        // disabled, an lcore can move to another enabled one before two must share (TxQueueMap).
+        int txq = pc.vhost() ? Math.max(pc.queues(), lcores) : lcores;
+        Port port = new Port(pc, eth, device, txq);
         try {
-            int txq = lcores;
             if (txq > eth.info().maxTxQueues()) {
                 throw new DpdkException(DpdkException.Kind.PORT, pc.name() + ": the switch gives each of its " + txq
                         + " lcores its own tx queue on every port, but this port has " + eth.info().maxTxQueues()
@@ -401,6 +438,7 @@ public class SwitchNode {
         table.flush(eth.id);                       // entries of an earlier port with this id, if any survived
         ports.put(pc.name(), port);
         byId[eth.id] = port;
+        port.up = !pc.vhost() || eth.linkUp();     // later changes come as events (onPortEvent)
         rx.add(eth.id, pc.name(), pc.queues());
         publish();
         log(pc.name() + ": port " + eth.id + " (" + eth.info().driver() + ") added, " + pc.queues() + " queue"
@@ -435,16 +473,67 @@ public class SwitchNode {
         }
     }
 
-    /** Builds every lcore's plan from the ports and the rx assignment, publishes them and waits for every ack. */
+    /**
+     * Builds every lcore's plan from the ports (VLAN roles, links, the tx queues their guests
+     * enabled) and the rx assignment, publishes them and waits for every ack.
+     *
+     * <p>When a port's tx queue map changes (its guest enabled or disabled queues), the loops
+     * pass plans in three steps, each acknowledged by every loop, so that no two lcores ever
+     * send on one queue while one of them skips its lock, whichever plan each runs: (1) the old
+     * queues, locking every queue that the old or the new map shares; (2) the new queues, same
+     * locks; (3) the new queues, locking only what the new map shares. Between two adjacent
+     * steps the lcores on a queue are a subset of its senders under either map, and all of them
+     * lock it whenever that union has two.
+     */
     private void publish() throws InterruptedException {
         Map<Integer, Integer> roles = new HashMap<>();
+        Set<Integer> down = new HashSet<>();
+        Map<Port, int[]> maps = new HashMap<>();
+        boolean remapped = false;
         for (Port p : ports.values()) {
             roles.put(p.eth.id, p.cfg.vlan() == null ? PortSet.TRUNK : p.cfg.vlan());
+            if (!p.up) {
+                down.add(p.eth.id);
+            }
+            int[] m = txMap(p);
+            maps.put(p, m);
+            remapped |= p.txMap != null && !Arrays.equals(p.txMap, m);
         }
-        PortSet set = PortSet.of(EthPort.MAX_PORTS, roles);
+        PortSet set = PortSet.of(EthPort.MAX_PORTS, roles, down);
+        if (remapped) {
+            publishPlans(set, maps, true, true);
+            publishPlans(set, maps, false, true);
+        }
+        publishPlans(set, maps, false, false);
+        for (Map.Entry<Port, int[]> e : maps.entrySet()) {
+            e.getKey().txMap = e.getValue();
+        }
+    }
+
+    /** One step of {@link #publish}: each port's old ({@code oldQueues}) or new queue map, with the union's locks or the map's own. */
+    private void publishPlans(PortSet set, Map<Port, int[]> maps, boolean oldQueues, boolean unionLocks)
+            throws InterruptedException {
         long gen = ++generation;
-        for (int l = 0; l < loops.size(); l++) {
-            loops.get(l).publish(new SwitchLoop.Plan(gen, rx.ports(l), rx.queues(l), set));
+        int n = loops.size();
+        for (int l = 0; l < n; l++) {
+            int[] txq = new int[EthPort.MAX_PORTS];
+            TxLock[] locks = new TxLock[EthPort.MAX_PORTS];
+            for (Map.Entry<Port, int[]> e : maps.entrySet()) {
+                Port p = e.getKey();
+                int[] now = e.getValue();
+                int[] old = p.txMap != null ? p.txMap : now;
+                int[] use = oldQueues ? old : now;
+                int q = use[l];
+                txq[p.eth.id] = q;
+                boolean shared = TxQueueMap.shared(use, l);
+                if (unionLocks && q >= 0) {
+                    for (int k = 0; k < n && !shared; k++) {
+                        shared = k != l && (old[k] == q || now[k] == q);
+                    }
+                }
+                locks[p.eth.id] = shared ? p.txLocks[q] : null;
+            }
+            loops.get(l).publish(new SwitchLoop.Plan(gen, rx.ports(l), rx.queues(l), set, txq, locks));
         }
         for (SwitchLoop l : loops) {
             if (!l.awaitPlan(gen, ACK_TIMEOUT_NANOS)) {
@@ -452,6 +541,172 @@ public class SwitchNode {
                         + ACK_TIMEOUT_NANOS / 1_000_000_000L + " s");
             }
         }
+    }
+
+    /**
+     * The tx queue each lcore sends on for {@code p}: its own on a port that is not vhost; on a
+     * vhost port, the queues its guest enabled (the guest's rx rings), remapped
+     * ({@link TxQueueMap}); its own while the guest has said nothing of its queues.
+     */
+    private int[] txMap(Port p) {
+        int lcores = loops.size();
+        boolean[] enabled = new boolean[p.txQueues];
+        boolean known = false;
+        if (p.cfg.vhost()) {
+            for (int q = 0; q < p.txQueues; q++) {
+                Boolean e = PortEvents.queueEnabled(p.eth.id, false, q);
+                known |= e != null;
+                enabled[q] = e != null && e;
+            }
+        }
+        if (!known) {
+            Arrays.fill(enabled, 0, Math.min(lcores, p.txQueues), true);
+        }
+        return TxQueueMap.remap(lcores, enabled);
+    }
+
+    // ------------------------------------------------------------------ port events (link, queues)
+
+    /**
+     * Starts the control side of port events: DPDK's event thread only queues them (the
+     * listener never blocks), this thread acts on them under the node's monitor, as port.add
+     * and port.del do.
+     */
+    private Thread startEvents() {
+        PortEvents.listen(new PortEvents.Listener() {
+            @Override
+            public void linkChanged(int port) {
+                events.offer(new PortEvent(port, true));
+            }
+
+            @Override
+            public void queuesChanged(int port) {
+                events.offer(new PortEvent(port, false));
+            }
+        });
+        return Thread.ofPlatform().daemon().name("port-events").start(() -> {
+            try {
+                while (true) {
+                    PortEvent ev = events.take();
+                    try {
+                        onPortEvent(ev);
+                    } catch (RuntimeException e) {
+                        log("port event of port " + ev.port() + " failed (a bug): " + e);
+                    }
+                }
+            } catch (InterruptedException e) {
+                // stopping
+            }
+        });
+    }
+
+    private void stopEvents(Thread t) throws InterruptedException {
+        PortEvents.listen(null);
+        if (t != null) {
+            t.interrupt();
+            t.join(5000);
+        }
+    }
+
+    /**
+     * A link change: a guest gone (link down) is marked down in the plans (frames for it are
+     * freed and counted, drop_link_down), then its MACs leave the table; a guest back (link
+     * up) is marked up and learned again from its first frame. A queue change: the lcores'
+     * tx queues follow what the guest enabled. One log line per change, once the loops run it.
+     */
+    private synchronized void onPortEvent(PortEvent ev) throws InterruptedException {
+        Port p = byId[ev.port()];
+        if (p == null) {
+            return;                                            // removed meanwhile
+        }
+        String name = p.cfg.name();
+        if (!p.cfg.vhost()) {
+            if (ev.link()) {
+                log(PortEvents.linkLine(name, false, p.eth.linkUp()));
+            }
+            return;
+        }
+        if (ev.link()) {
+            boolean now = p.eth.linkUp();
+            if (p.up && !now) {
+                p.up = false;
+                publish();                                     // the loops stop offering it frames
+                int flushed = table.flush(p.eth.id);           // then its MACs go: no loop re-learns them
+                log(PortEvents.linkLine(name, true, false) + ", " + flushed + " MAC" + (flushed == 1 ? "" : "s")
+                        + " flushed");
+            } else if (!p.up && now) {
+                p.up = true;
+                publish();
+                log(PortEvents.linkLine(name, true, true) + txLine(p, false));
+            } else if (!now) {
+                log(PortEvents.linkLine(name, true, false));   // a guest that came and went before we looked
+                table.flush(p.eth.id);
+            }
+            return;
+        }
+        int[] before = p.txMap;
+        publish();
+        if (p.up && !Arrays.equals(before, p.txMap)) {
+            log(name + ":" + txLine(p, true).substring(1));
+        }
+    }
+
+    /** ", lcores send on tx queues 0,0 (the guest enabled 0)" when an lcore does not send on its own queue (or {@code always}); "" otherwise. */
+    private String txLine(Port p, boolean always) {
+        int[] m = p.txMap;
+        boolean own = true;
+        for (int l = 0; l < m.length; l++) {
+            own &= m[l] == l;
+        }
+        if (own && !always) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(", lcores send on tx queues");
+        for (int l = 0; l < m.length; l++) {
+            b.append(l == 0 ? " " : ",").append(m[l] < 0 ? "none" : Integer.toString(m[l]));
+        }
+        b.append(" (the guest enabled ").append(enabledTx(p)).append(")");
+        return b.toString();
+    }
+
+    /** The tx queues the guest of {@code p} enabled, as "0,2" or "none". */
+    private static String enabledTx(Port p) {
+        StringBuilder b = new StringBuilder();
+        for (int q = 0; q < p.txQueues; q++) {
+            if (Boolean.TRUE.equals(PortEvents.queueEnabled(p.eth.id, false, q))) {
+                b.append(b.isEmpty() ? "" : ",").append(q);
+            }
+        }
+        return b.isEmpty() ? "none" : b.toString();
+    }
+
+    /** The tx queue lcore {@code lcore} sends on to {@code p} ({@link TxQueueMap#NONE}: none), and whether it shares it. */
+    public synchronized int txQueueOf(Port p, int lcore) {
+        return p.txMap == null ? lcore : p.txMap[lcore];
+    }
+
+    /** Whether lcore {@code lcore} shares its tx queue of {@code p} with another lcore. */
+    public synchronized boolean txShared(Port p, int lcore) {
+        return p.txMap != null && TxQueueMap.shared(p.txMap, lcore);
+    }
+
+    /** One line on a failed poll loop: where it was, what it threw (and from where), what happens now. */
+    private String failureLine(SwitchLoop l) {
+        Throwable t = l.failure();
+        SwitchLoop.Where w = l.where();
+        String at = "";
+        if (w != null && w.port() >= 0) {
+            String name = nameOf(w.port());
+            String port = (name != null ? name + " (port " + w.port() + ")" : "port " + w.port());
+            at = switch (w.phase()) {
+                case SwitchLoop.Where.RECEIVING -> " receiving from " + port + " rx queue " + w.queue();
+                case SwitchLoop.Where.SWITCHING -> " switching a burst from " + port + " rx queue " + w.queue();
+                default -> " sending to " + port + " tx queue " + w.queue();
+            };
+        }
+        StackTraceElement[] st = t.getStackTrace();
+        return "poll loop on CPU " + l.cpu() + " failed" + at + ": " + t + (st.length > 0 ? " at " + st[0] : "")
+                + "; the switch stopped (every loop, every port)";
     }
 
     private static boolean isDeviceName(String name) {

@@ -339,15 +339,28 @@ class SwitchControlTest {
         delPort("a");
         JsonNode a = addPort("a", 10);
         assertEquals(10, a.get("vlan").asInt());
-        assertLossless(gen("a", 3, true).get(), "a (VLAN 10, untagged) -> b (trunk, tagged 10) -> a");
+        int gone = sw.all("a: guest disconnected").size();
+        CompletableFuture<JsonNode> traffic = gen("a", 4, true);
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        JsonNode fdbA = rpc("fdb.show", params().put("port", "a")).get("fdb");
+        while (fdbA.isEmpty() && !traffic.isDone() && System.nanoTime() < until) {
+            Thread.sleep(50);                                // a's MACs are there while its guest is
+            fdbA = rpc("fdb.show", params().put("port", "a")).get("fdb");
+        }
+        assertTrue(fdbA.size() > 0 && fdbA.get(0).get("vlan").asInt() == 10, "a's MAC learned on VLAN 10: " + fdbA);
+        assertLossless(traffic.get(), "a (VLAN 10, untagged) -> b (trunk, tagged 10) -> a");
         JsonNode fdb = rpc("fdb.show", params().put("port", "b")).get("fdb");
         boolean tagged = false;
         for (JsonNode e : fdb) {
             tagged |= e.get("vlan").asInt() == 10 && e.get("age_s").asInt() < 10;
         }
         assertTrue(tagged, "the peer answered on VLAN 10, tagged, so its MAC was learned there: " + fdb);
-        JsonNode fdbA = rpc("fdb.show", params().put("port", "a")).get("fdb");
-        assertTrue(fdbA.size() > 0 && fdbA.get(0).get("vlan").asInt() == 10, "a's MAC learned on VLAN 10: " + fdbA);
+        long by = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (sw.all("a: guest disconnected").size() <= gone && System.nanoTime() < by) {
+            Thread.sleep(50);
+        }
+        assertEquals(0, rpc("fdb.show", params().put("port", "a")).get("fdb").size(),
+                "the generator gone, a's MAC left the table with it");
         assertEquals(0, portStats("a").get("drops").get("vlan").asLong());
     }
 
