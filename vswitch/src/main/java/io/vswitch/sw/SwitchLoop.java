@@ -222,10 +222,11 @@ public final class SwitchLoop extends LcoreLoop {
                     fwd.newBurst();
                     for (int i = 0; i < n; i++) {
                         long m = pkts.getAtIndex(ValueLayout.JAVA_LONG, i);
-                        int len = Mbufs.dataLen(m);
+                        int len = Mbufs.pktLen(m);       // the whole frame, every segment: what the counters count
                         bytes += len;
                         lens[i] = len;
-                        decisions[i] = fwd.decideInBurst(in, access, Mbufs.ALL, Mbufs.data(m), len, now);
+                        // the headers are read from the first segment only
+                        decisions[i] = fwd.decideInBurst(in, access, Mbufs.ALL, Mbufs.data(m), Mbufs.dataLen(m), now);
                         vlans[i] = fwd.lastVlan();
                     }
                     stage.stage(in, pkts, decisions, vlans, lens, n, set, sink, c);

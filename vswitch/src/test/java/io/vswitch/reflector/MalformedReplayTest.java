@@ -203,6 +203,8 @@ class MalformedReplayTest {
                     }
                     assertEquals(decided, out, "every frame forwarded or flooded went to the one other port\n" + books);
                     assertEquals(expected.runts(), num(p0.get("drop_runt")), "runts in the file vs the switch's\n" + books);
+                    assertEquals(expected.bytes(), num(p0.get("rx_bytes")), "bytes in the file vs the switch's rx bytes"
+                            + " (every segment of a multi-segment frame counts)\n" + books);
                     assertEquals(expected.badSources(), num(p0.get("drop_bad_source")),
                             "multicast sources in the file vs the switch's\n" + books);
                     // what each port sent, its guest got (the switch never sends a runt: rx errors stay 0)
