@@ -36,8 +36,9 @@ public final class CniCommand {
         JsonNode root = null;
         try {
             CniEnv e = CniEnv.from(env);
-            root = readConfig(stdin, e.command() != CniEnv.Command.VERSION);
-            CniPlugin plugin = new CniPlugin(err);
+            byte[] raw = readBytes(stdin);
+            root = parseConfig(raw, e.command() != CniEnv.Command.VERSION);
+            CniPlugin plugin = new CniPlugin(err, env, raw);
             JsonNode result = switch (e.command()) {
                 case VERSION -> CniPlugin.version(CniConfig.parseVersion(root));
                 case ADD -> plugin.add(CniConfig.parse(root), e);
@@ -74,15 +75,17 @@ public final class CniCommand {
         return e.code();
     }
 
-    /** stdin as JSON; null when empty and {@code required} is false. */
-    static JsonNode readConfig(InputStream in, boolean required) throws CniError {
-        byte[] bytes;
+    static byte[] readBytes(InputStream in) throws CniError {
         try {
-            bytes = in.readNBytes(MAX_STDIN_BYTES + 1);
+            return in.readNBytes(MAX_STDIN_BYTES + 1);
         } catch (IOException e) {
             throw new CniError(CniError.IO_FAILURE, "cannot read the network configuration from stdin",
                     String.valueOf(e.getMessage()));
         }
+    }
+
+    /** stdin as JSON; null when empty and {@code required} is false. */
+    static JsonNode parseConfig(byte[] bytes, boolean required) throws CniError {
         if (bytes.length > MAX_STDIN_BYTES) {
             throw new CniError(CniError.DECODE, "the network configuration on stdin is over " + (MAX_STDIN_BYTES >> 20)
                     + " MiB", "the runtime passes one plugin configuration");

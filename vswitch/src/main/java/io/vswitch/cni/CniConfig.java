@@ -30,9 +30,11 @@ import java.util.regex.Pattern;
  * @param deviceInfoFile {@code runtimeConfig.CNIDeviceInfoFile}, or null
  * @param prevResult     {@code prevResult}, or null
  * @param validAttachments {@code cni.dev/valid-attachments} (GC), or null when absent
+ * @param ipamType       {@code ipam.type}: the IPAM plugin to delegate to, or null for none
  */
 public record CniConfig(String cniVersion, String name, Path ctl, Path sharedDir, Path stateDir, VhostMode switchMode,
-        Integer vlan, int queues, Path deviceInfoFile, JsonNode prevResult, List<AttachmentId> validAttachments) {
+        Integer vlan, int queues, Path deviceInfoFile, JsonNode prevResult, List<AttachmentId> validAttachments,
+        String ipamType) {
 
     /** The CNI spec versions this plugin speaks, oldest first. */
     public static final List<String> SUPPORTED_VERSIONS = List.of("0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0");
@@ -145,10 +147,18 @@ public record CniConfig(String cniVersion, String name, Path ctl, Path sharedDir
                     "start with a letter or digit, then letters, digits, _ . or -");
         }
         requiredString(root, "type", "\"vswitch-cni\", the plugin's binary name");
-        if (root.has("ipam")) {
-            throw new CniError(CniError.UNSUPPORTED_FIELD, "ipam: " + root.get("ipam") + " is not supported",
-                    "vswitch-cni assigns no IP addresses: a vhost-user interface is not a kernel interface, the pod's"
-                            + " DPDK application addresses it; remove the ipam block");
+        String ipamType = null;
+        JsonNode ipam = root.get("ipam");
+        if (ipam != null && !ipam.isNull()) {
+            if (!ipam.isObject()) {
+                throw CniError.config("ipam", "expected an object, got " + ipam, "e.g. {\"type\": \"host-local\", ...}");
+            }
+            JsonNode t = ipam.get("type");
+            if (t == null || !t.isTextual() || t.asText().isEmpty() || t.asText().contains("/")) {
+                throw CniError.config("ipam.type", t == null ? "missing" : t + " is not a plugin name",
+                        "the IPAM plugin's binary name in CNI_PATH, e.g. \"host-local\"");
+            }
+            ipamType = t.asText();
         }
         Path ctl = absolutePath(root, "ctl", ControlServer.DEFAULT_PATH);
         if (ctl.toString().getBytes(StandardCharsets.UTF_8).length > PortRequest.MAX_SOCKET_PATH_BYTES) {
@@ -278,7 +288,7 @@ public record CniConfig(String cniVersion, String name, Path ctl, Path sharedDir
             }
         }
         return new CniConfig(version, name, ctl, sharedDir, stateDir, mode, vlan, queues, deviceInfo, prev,
-                valid == null ? null : List.copyOf(valid));
+                valid == null ? null : List.copyOf(valid), ipamType);
     }
 
     /**

@@ -21,6 +21,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -39,10 +40,27 @@ public final class CniPlugin {
     public static final String DEVICE_INFO_VERSION = "1.1.0";
 
     private final PrintStream log;
+    private final Map<String, String> env;
+    private final byte[] config;
 
-    /** @param log where notes go (stderr: the spec leaves it for logs) */
+    /** Without an environment to pass on: for configurations without {@code ipam}. */
     public CniPlugin(PrintStream log) {
+        this(log, Map.of(), new byte[0]);
+    }
+
+    /**
+     * @param log    where notes go (stderr: the spec leaves it for logs)
+     * @param env    the environment the plugin was run with (passed on to the IPAM plugin)
+     * @param config the configuration as read from stdin (passed on to the IPAM plugin)
+     */
+    public CniPlugin(PrintStream log, Map<String, String> env, byte[] config) {
         this.log = log;
+        this.env = env;
+        this.config = config;
+    }
+
+    private Ipam ipam(CniConfig cfg) {
+        return Ipam.of(cfg, env, config, log);
     }
 
     // ------------------------------------------------------------------ VERSION, STATUS
@@ -60,11 +78,15 @@ public final class CniPlugin {
         requireVersion(cfg, "1.1.0", "STATUS");
         try (CtlClient c = CtlClient.connect(cfg.ctl())) {
             c.call("ping");
-            return null;
         } catch (ControlException | RpcError e) {
             throw new CniError(CniError.NOT_AVAILABLE, "ctl: the switch at " + cfg.ctl() + " does not answer",
                     e.getMessage() + " (start the vswitch DaemonSet's pod on this node, or fix \"ctl\")");
         }
+        Ipam ipam = ipam(cfg);
+        if (ipam != null) {
+            ipam.run("STATUS");
+        }
+        return null;
     }
 
     // ------------------------------------------------------------------ ADD
@@ -77,7 +99,15 @@ public final class CniPlugin {
                     + " mounts it from the host) or set \"sharedDir\" to the switch's socket directory");
         }
         try (CtlClient c = connect(cfg)) {
-            boolean recorded = writeStateIfAbsent(a, cfg);
+            Ipam ipam = ipam(cfg);
+            JsonNode addresses = ipam == null ? null : ipam.run("ADD");
+            boolean recorded;
+            try {
+                recorded = writeStateIfAbsent(a, cfg);
+            } catch (CniError e) {
+                if (ipam != null) ipam.runQuietly("DEL");
+                throw e;
+            }
             ObjectNode params = Json.MAPPER.createObjectNode()
                     .put("name", a.portName())
                     .put("type", cfg.switchMode().portType())
@@ -93,6 +123,9 @@ public final class CniPlugin {
                 if (recorded) {
                     deleteQuietly(a.stateFile());
                 }
+                if (ipam != null) {
+                    ipam.runQuietly("DEL");
+                }
                 throw refused(e, a);
             } catch (ControlException e) {
                 // the port may exist now: the record stays, so DEL (which the runtime sends after a failed
@@ -105,6 +138,9 @@ public final class CniPlugin {
                     writeAtomically(cfg.deviceInfoFile(), Json.MAPPER.writeValueAsString(deviceInfo(cfg, a)));
                 } catch (IOException e) {
                     undoAdd(c, a, recorded);
+                    if (ipam != null) {
+                        ipam.runQuietly("DEL");
+                    }
                     throw new CniError(CniError.IO_FAILURE, "runtimeConfig.CNIDeviceInfoFile: cannot write "
                             + cfg.deviceInfoFile(), String.valueOf(e.getMessage()) + " (the port was removed again)");
                 }
@@ -112,7 +148,7 @@ public final class CniPlugin {
             log.println("vswitch-cni: ADD " + env.containerId() + " " + env.ifname() + ": port " + a.portName() + " ("
                     + cfg.switchMode().portType() + ", " + a.socket() + (cfg.vlan() == null ? "" : ", vlan " + cfg.vlan())
                     + ")");
-            return result(cfg, env, a, port.path("mac").asText(""));
+            return result(cfg, env, a, port.path("mac").asText(""), addresses);
         }
     }
 
@@ -129,8 +165,11 @@ public final class CniPlugin {
         }
     }
 
-    /** The ADD result: prevResult (if any) with this attachment's interface added. */
-    static ObjectNode result(CniConfig cfg, CniEnv env, Attachment a, String mac) {
+    /**
+     * The ADD result: prevResult (if any) with this attachment's interface added, and the IPAM plugin's
+     * addresses (if any) on that interface, its routes and DNS.
+     */
+    static ObjectNode result(CniConfig cfg, CniEnv env, Attachment a, String mac, JsonNode addresses) {
         ObjectNode r;
         if (cfg.prevResult() != null) {
             r = cfg.prevResult().deepCopy();
@@ -148,6 +187,22 @@ public final class CniPlugin {
         i.put("sandbox", env.netns());
         if (cfg.atLeast("1.1.0")) {
             i.put("socketPath", a.socket().toString());
+        }
+        if (addresses != null) {
+            int index = ifs.size() - 1;
+            ArrayNode ips = r.has("ips") && r.get("ips").isArray() ? (ArrayNode) r.get("ips") : r.putArray("ips");
+            for (JsonNode ip : addresses.path("ips")) {
+                ips.add(((ObjectNode) ip.deepCopy()).put("interface", index));
+            }
+            if (addresses.path("routes").isArray() && !addresses.get("routes").isEmpty()) {
+                ArrayNode routes = r.has("routes") && r.get("routes").isArray() ? (ArrayNode) r.get("routes")
+                        : r.putArray("routes");
+                addresses.get("routes").forEach(routes::add);
+            }
+            JsonNode dns = addresses.path("dns");
+            if (dns.isObject() && !dns.isEmpty() && (!r.path("dns").isObject() || r.get("dns").isEmpty())) {
+                r.set("dns", dns);
+            }
         }
         if (!r.has("dns")) {
             r.putObject("dns");
@@ -182,6 +237,7 @@ public final class CniPlugin {
                     + a.stateFile() + " for GC");
             removeSocket(a.socket(), Set.of());
             deleteQuietly(cfg.deviceInfoFile());
+            releaseAddresses(cfg);
             return null;
         }
         try (c) {
@@ -191,7 +247,15 @@ public final class CniPlugin {
                 throw new CniError(CniError.TRY_AGAIN, "ctl: could not remove port " + a.portName(),
                         String.join("; ", problems));
             }
-            return null;
+        }
+        releaseAddresses(cfg);
+        return null;
+    }
+
+    private void releaseAddresses(CniConfig cfg) throws CniError {
+        Ipam ipam = ipam(cfg);
+        if (ipam != null) {
+            ipam.run("DEL");
         }
     }
 
@@ -280,6 +344,10 @@ public final class CniPlugin {
             throw new CniError(CniError.CHECK_FAILED, "port " + a.portName() + " is not as configured: "
                     + String.join(", ", wrong), "delete and re-create the pod");
         }
+        Ipam ipam = ipam(cfg);
+        if (ipam != null) {
+            ipam.run("CHECK");
+        }
         return null;
     }
 
@@ -302,12 +370,17 @@ public final class CniPlugin {
         }
         Set<CniConfig.AttachmentId> valid = new HashSet<>(cfg.validAttachments());
         Path dir = cfg.stateDir().resolve(cfg.name());
-        if (!Files.isDirectory(dir)) {
-            return null;
-        }
         List<String> problems = new ArrayList<>();
+        Ipam ipam = ipam(cfg);
+        if (ipam != null) {
+            try {
+                ipam.run("GC");                              // the spec: GC goes to delegated plugins too
+            } catch (CniError e) {
+                problems.add(e.msg() + " (" + e.details() + ")");
+            }
+        }
         List<Stale> stale = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.json")) {
+        if (Files.isDirectory(dir)) try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.json")) {
             for (Path f : files) {
                 try {
                     JsonNode s = Json.MAPPER.readTree(f.toFile());
@@ -336,7 +409,7 @@ public final class CniPlugin {
             }
         }
         if (!problems.isEmpty()) {
-            throw new CniError(CniError.SWITCH_REFUSED, "GC: " + problems.size() + " stale attachment(s) not removed",
+            throw new CniError(CniError.SWITCH_REFUSED, "GC: " + problems.size() + " problem(s), the rest was removed",
                     String.join("; ", problems));
         }
         return null;

@@ -167,7 +167,7 @@ class CniCommandTest {
         CniEnv e = CniEnv.from(env("ADD"));
         CniConfig cfg = CniConfig.parse(config());
         Attachment a = Attachment.of(cfg, e.containerId(), e.ifname());
-        JsonNode r = CniPlugin.result(cfg, e, a, "56:48:4f:53:54:01");
+        JsonNode r = CniPlugin.result(cfg, e, a, "56:48:4f:53:54:01", null);
         assertEquals("1.1.0", r.get("cniVersion").asText());
         JsonNode i = r.get("interfaces").get(0);
         assertEquals(List.of("name", "mac", "sandbox", "socketPath"), fields(i));
@@ -178,18 +178,80 @@ class CniCommandTest {
 
         ObjectNode old = config();
         old.put("cniVersion", "0.4.0");
-        JsonNode r040 = CniPlugin.result(CniConfig.parse(old), e, a, "56:48:4f:53:54:01");
+        JsonNode r040 = CniPlugin.result(CniConfig.parse(old), e, a, "56:48:4f:53:54:01", null);
         assertFalse(r040.get("interfaces").get(0).has("socketPath"), "socketPath is CNI 1.1");
 
         ObjectNode chained = config();
         chained.set("prevResult", Json.MAPPER.readTree("{\"cniVersion\":\"1.1.0\",\"interfaces\":[{\"name\":\"eth0\"}],"
                 + "\"ips\":[{\"address\":\"10.1.0.5/16\",\"interface\":0}]}"));
-        JsonNode rc = CniPlugin.result(CniConfig.parse(chained), e, a, "56:48:4f:53:54:01");
+        JsonNode rc = CniPlugin.result(CniConfig.parse(chained), e, a, "56:48:4f:53:54:01", null);
         assertEquals(2, rc.get("interfaces").size(), "prevResult passed through, ours added");
         assertEquals("10.1.0.5/16", rc.get("ips").get(0).get("address").asText());
 
         JsonNode di = CniPlugin.deviceInfo(cfg, a);
         assertEquals(Json.MAPPER.readTree("{\"type\":\"vhost-user\",\"version\":\"1.1.0\",\"vhost-user\":{\"mode\":"
                 + "\"server\",\"path\":\"" + a.socket() + "\"}}"), di, "host.vhost.mode client: the pod is the server");
+    }
+
+    // ------------------------------------------------------------------ IPAM delegation
+
+    ObjectNode withIpam(String fail) throws Exception {
+        ObjectNode c = config();
+        ObjectNode ipam = c.putObject("ipam").put("type", FakeIpam.TYPE).put("subnet", "10.56.217.0/24");
+        if (fail != null) {
+            ipam.put("fail", fail);
+        }
+        return c;
+    }
+
+    Map<String, String> ipamEnv(String command) {
+        Map<String, String> e = env(command);
+        e.put("CNI_PATH", "/nonexistent:" + tmp.resolve("bin"));
+        return e;
+    }
+
+    @Test
+    void ipamIsDelegatedToThePluginInCniPath() throws Exception {
+        FakeIpam.install(tmp.resolve("bin"));
+        Path bin = tmp.resolve("bin");
+        // no switch: ADD fails before allocating anything
+        assertError(run(ipamEnv("ADD"), withIpam(null).toString()), 11, "ctl:");
+        assertEquals(List.of(), FakeIpam.calls(bin), "no address taken when the switch is away");
+        // DEL releases the address even when the switch is away
+        assertEquals(0, run(ipamEnv("DEL"), withIpam(null).toString()).status);
+        assertEquals(List.of("DEL 0123456789abcdef0123"), FakeIpam.calls(bin));
+        // an IPAM error is passed on with its code, after ours is done
+        JsonNode j = assertError(run(ipamEnv("DEL"), withIpam("DEL").toString()), 11, "ipam: fake-ipam DEL failed:"
+                + " pool exhausted");
+        assertEquals("fake-ipam fails DEL", j.get("details").asText());
+        // GC is forwarded; its failure is reported
+        ObjectNode gc = withIpam(null);
+        gc.putArray("cni.dev/valid-attachments");
+        assertEquals(0, run(Map.of("CNI_COMMAND", "GC", "CNI_PATH", bin.toString()), gc.toString()).status);
+        assertTrue(FakeIpam.calls(bin).contains("GC -"), FakeIpam.calls(bin).toString());
+        gc = withIpam("GC");
+        gc.putArray("cni.dev/valid-attachments");
+        assertError(run(Map.of("CNI_COMMAND", "GC", "CNI_PATH", bin.toString()), gc.toString()), 100, "GC: 1 problem");
+        // a missing IPAM plugin names ipam.type; a missing CNI_PATH names it
+        Map<String, String> e = ipamEnv("DEL");
+        e.put("CNI_PATH", tmp.resolve("empty").toString());
+        assertError(run(e, withIpam(null).toString()), 7, "ipam.type: no executable \"fake-ipam\" in CNI_PATH");
+        e.remove("CNI_PATH");
+        assertError(run(e, withIpam(null).toString()), 4, "CNI_PATH: not set");
+    }
+
+    @Test
+    void ipamAddressesGoOnTheInterface() throws Exception {
+        CniEnv e = CniEnv.from(env("ADD"));
+        CniConfig cfg = CniConfig.parse(config());
+        Attachment a = Attachment.of(cfg, e.containerId(), e.ifname());
+        JsonNode addresses = Json.MAPPER.readTree("{\"cniVersion\":\"1.1.0\",\"ips\":[{\"address\":\"10.1.0.7/24\","
+                + "\"gateway\":\"10.1.0.1\"}],\"routes\":[{\"dst\":\"0.0.0.0/0\"}],\"dns\":{\"nameservers\":[\"10.1.0.1\"]}}");
+        JsonNode r = CniPlugin.result(cfg, e, a, "56:48:4f:53:54:01", addresses);
+        assertEquals(Json.MAPPER.readTree("[{\"address\":\"10.1.0.7/24\",\"gateway\":\"10.1.0.1\",\"interface\":0}]"),
+                r.get("ips"));
+        assertEquals("0.0.0.0/0", r.get("routes").get(0).get("dst").asText());
+        assertEquals("10.1.0.1", r.get("dns").get("nameservers").get(0).asText());
+        assertEquals(List.of("cniVersion", "interfaces", "ips", "routes", "dns"), fields(r));
     }
 }

@@ -113,7 +113,9 @@ class CniConfigTest {
         c = config(); c.put("prevResult", "x"); refused(c, 7, "prevResult");
         c = config(); c.putArray("cni.dev/valid-attachments").addObject().put("containerID", "a");
         refused(c, 7, "cni.dev/valid-attachments");
-        c = config(); c.putObject("ipam").put("type", "host-local"); refused(c, 2, "ipam");
+        c = config(); c.putObject("ipam").put("subnet", "10.0.0.0/24"); refused(c, 7, "ipam.type");
+        c = config(); c.putObject("ipam").put("type", "../x"); refused(c, 7, "ipam.type");
+        c = config(); c.put("ipam", "host-local"); refused(c, 7, "ipam");
         assertEquals(CniError.DECODE, error(Json.MAPPER.readTree("[1]")).code());
     }
 

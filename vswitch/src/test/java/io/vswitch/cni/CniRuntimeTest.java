@@ -97,7 +97,7 @@ class CniRuntimeTest {
         Map<String, String> env = pb.environment();
         env.keySet().removeIf(k -> k.startsWith("CNI_"));
         env.put("CNI_COMMAND", command);
-        env.put("CNI_PATH", "/opt/cni/bin");
+        env.put("CNI_PATH", tmp.resolve("bin") + ":/opt/cni/bin");
         if (pod != null) {
             env.put("CNI_CONTAINERID", pod.id());
             env.put("CNI_IFNAME", pod.ifname());
@@ -145,6 +145,9 @@ class CniRuntimeTest {
         host.put("queues", 1);
         c.putObject("container").put("engine", "vswitch").put("iftype", "vhostuser").putObject("vhost")
                 .put("mode", mode.equals("client") ? "server" : "client");
+        if (name.equals("vlan10")) {                           // vlan10's addresses come from an IPAM plugin
+            c.putObject("ipam").put("type", FakeIpam.TYPE).put("subnet", "10.56.217.0/24");
+        }
         if (devinfoName != null) {
             c.putObject("runtimeConfig").put("CNIDeviceInfoFile", devinfo.resolve(devinfoName).toString());
         }
@@ -275,6 +278,8 @@ class CniRuntimeTest {
         shared = Files.createDirectories(tmp.resolve("sockets"));
         state = tmp.resolve("state");
         devinfo = tmp.resolve("devinfo");
+        Path bin = tmp.resolve("bin");
+        FakeIpam.install(bin);
         List<Integer> cpus = io.vswitch.dpdk.Lcore.allowedCpus();
         peerCpu = cpus.get(0);
         int swCpu = cpus.get(cpus.size() - 1);
@@ -312,6 +317,9 @@ class CniRuntimeTest {
             JsonNode portA = portInfo(a.port());
             assertNotNull(portA, "port " + a.port() + " on the switch");
             assertEquals(portA.get("mac").asText(), ia.get("mac").asText(), "the port's MAC");
+            assertEquals(FakeIpam.ADDRESS, resA.get("ips").get(0).get("address").asText(), "IPAM's address: " + resA);
+            assertEquals(0, resA.get("ips").get(0).get("interface").asInt());
+            assertFalse(resC.has("ips"), "vlan20 has no IPAM");
             assertEquals("vhost-user-client", portA.get("type").asText());
             assertEquals(10, portA.get("vlan").asInt());
             assertEquals(Json.MAPPER.readTree("{\"type\":\"vhost-user\",\"version\":\"1.1.0\",\"vhost-user\":"
@@ -329,6 +337,8 @@ class CniRuntimeTest {
             fails("ADD", twin, vlan10, CniError.PORT_TAKEN, "port " + a.port() + " or socket " + sockA + " is taken");
             assertEquals(portA, portInfo(a.port()), "A's port left alone");
             assertFalse(Files.exists(state.resolve("vlan10").resolve(twin.id() + "-net1.json")), "no record left");
+            List<String> twinCalls = FakeIpam.calls(bin).stream().filter(l -> l.endsWith(twin.id())).toList();
+            assertEquals(List.of("ADD " + twin.id(), "DEL " + twin.id()), twinCalls, "its address was given back");
             Pod d = new Pod("dddddddddddd0001", c.netns(), "net2");
             Path notSocket = shared.resolve(d.port());
             Files.writeString(notSocket, "not a socket");
@@ -418,6 +428,12 @@ class CniRuntimeTest {
                 assertEquals("", dels.get(0).stdout, "DEL prints nothing");
             }
             assertEquals(0, rpc("port.list", null).get("ports").size(), "every port gone");
+            List<String> calls = FakeIpam.calls(bin);
+            for (String expected : List.of("ADD " + a.id(), "ADD " + b.id(), "CHECK " + a.id(), "GC -", "DEL " + a.id(),
+                    "DEL " + b.id())) {
+                assertTrue(calls.contains(expected), "IPAM " + expected + " in " + calls);
+            }
+            assertFalse(calls.stream().anyMatch(l -> l.endsWith(c.id())), "vlan20 has no IPAM: " + calls);
             try (var s = Files.list(shared)) {
                 assertEquals(List.of(), s.toList(), "every socket gone");
             }
