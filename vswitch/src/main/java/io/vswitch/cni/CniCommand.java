@@ -16,7 +16,7 @@ import java.util.Map;
  * the spec's error object) on stdout, notes on stderr.
  *
  * <p>Exit status: 0 on success; on failure the error's code ({@link CniError}: 1..11 and 50 the
- * spec's, 100 and up this plugin's), which is never 0.
+ * spec's, 100 and up this plugin's; 1 for an IPAM plugin's code outside 1..255).
  *
  * <p>Needs nothing but its jars and a JDK 25 runtime (no DPDK, no repository): on a node it runs as
  * {@code java -cp '/opt/vswitch/lib/*' io.vswitch.cni.CniCommand}.
@@ -72,7 +72,8 @@ public final class CniCommand {
         out.println(json);
         out.flush();
         err.println("vswitch-cni: " + e.msg() + (e.details().isEmpty() ? "" : " (" + e.details() + ")"));
-        return e.code();
+        // an exit status is one byte: a code passed on from an IPAM plugin may not fit (256 would read as success)
+        return e.code() >= 1 && e.code() <= 255 ? e.code() : 1;
     }
 
     static byte[] readBytes(InputStream in) throws CniError {

@@ -54,26 +54,21 @@ final class Ipam {
         int status;
         try {
             Process p = pb.start();
+            var outText = drain(p.getInputStream());
+            var errText = drain(p.getErrorStream());
             try (var in = p.getOutputStream()) {
                 in.write(config);
             } catch (IOException ignored) {
                 // it may not read stdin
             }
-            var errText = new java.util.concurrent.CompletableFuture<String>();
-            Thread.ofVirtual().start(() -> {
-                try {
-                    errText.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
-                } catch (IOException e) {
-                    errText.complete("");
-                }
-            });
-            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
                 throw new CniError(CniError.TRY_AGAIN, "ipam: " + type + " " + command + " did not finish in "
                         + TIMEOUT_SECONDS + " s", exe.toString());
             }
             status = p.exitValue();
+            out = outText.join();
             err = errText.join();
         } catch (IOException e) {
             throw new CniError(CniError.IO_FAILURE, "ipam: cannot run " + exe, String.valueOf(e.getMessage()));
@@ -101,6 +96,19 @@ final class Ipam {
                     + (msg.isEmpty() ? " (exit " + status + ")" : ": " + msg), details);
         }
         return j;
+    }
+
+    /** Reads {@code in} to its end on a virtual thread (so a plugin that fills a pipe never blocks). */
+    private static java.util.concurrent.CompletableFuture<String> drain(java.io.InputStream in) {
+        var f = new java.util.concurrent.CompletableFuture<String>();
+        Thread.ofVirtual().start(() -> {
+            try (in) {
+                f.complete(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                f.complete("");
+            }
+        });
+        return f;
     }
 
     /** {@link #run}, logging instead of failing (undoing an ADD, best effort). */
