@@ -27,7 +27,30 @@ public final class CniCommand {
 
     private CniCommand() {}
 
+    static final String USAGE = """
+            Usage: vswitch-cni   (run by a container runtime, not by hand)
+            A CNI 1.1 plugin that gives pods vhost-user ports on the node's vswitch.
+              CNI_COMMAND      ADD, DEL, CHECK, STATUS, VERSION or GC
+              CNI_CONTAINERID  CNI_NETNS  CNI_IFNAME  CNI_ARGS  CNI_PATH   as the CNI spec says
+              stdin            the network configuration (JSON), e.g.
+                {"cniVersion":"1.1.0","name":"dpdk-net","type":"vswitch-cni","ctl":"/run/vswitch/vswitch.ctl",
+                 "sharedDir":"/var/lib/vswitch/sockets","host":{"engine":"vswitch","iftype":"vhostuser",
+                 "vhost":{"mode":"client"},"bridge":{"vlanId":10},"queues":1}}
+              stdout           the result, or {"cniVersion","code","msg","details"}; the exit status is the code
+            Try: echo '{"cniVersion":"1.1.0"}' | CNI_COMMAND=VERSION vswitch-cni
+            README "Kubernetes (CNI)" and deploy/kubernetes/README.md have the rest.
+            """;
+
     public static void main(String[] args) {
+        if (args.length > 0) {
+            if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+                System.out.print(USAGE);
+                System.exit(0);
+            }
+            System.err.println("vswitch-cni: takes no arguments (a runtime passes CNI_COMMAND and the configuration on"
+                    + " stdin): see vswitch-cni --help");
+            System.exit(2);
+        }
         System.exit(run(System.getenv(), System.in, System.out, System.err));
     }
 

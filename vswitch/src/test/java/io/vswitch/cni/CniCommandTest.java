@@ -254,4 +254,15 @@ class CniCommandTest {
         assertEquals("10.1.0.1", r.get("dns").get("nameservers").get(0).asText());
         assertEquals(List.of("cniVersion", "interfaces", "ips", "routes", "dns"), fields(r));
     }
+
+    @Test
+    void helpFromTheLauncherAsAUserRunsIt() throws Exception {
+        Process p = new ProcessBuilder(io.vswitch.testutil.Dpdk.java("io.vswitch.cni.CniCommand", List.of("--help")))
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.startsWith("Usage: vswitch-cni"), out);
+        assertEquals(CniCommand.USAGE, out);
+    }
 }
