@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  *   io.vswitch.bindings..   generated FFM bindings          depends on nothing else of io.vswitch
  *   io.vswitch.dpdk..       the only caller of the bindings  depends on no program
  *   io.vswitch.datapath..   pure Java packet logic           no DPDK, no bindings, no program
- *   programs                io.vswitch.reflector.., .gen.., .vm.., .ctl.., .sw.., and the
+ *   programs                io.vswitch.reflector.., .gen.., .vm.., .ctl.., .sw.., .cni.., and the
  *                           top-level io.vswitch classes (Cli, ExitCode, UserError, DpdkOptions)
  * </pre>
  *
@@ -50,7 +50,7 @@ class LayeringTest {
     static final String ALL = "io.vswitch..";
     /** The programs: their packages, and the top-level package itself (no "..": only its own classes). */
     static final String[] PROGRAMS = {"io.vswitch", "io.vswitch.reflector..", "io.vswitch.gen..", "io.vswitch.vm..",
-            "io.vswitch.ctl..", "io.vswitch.sw.."};
+            "io.vswitch.ctl..", "io.vswitch.sw..", "io.vswitch.cni.."};
 
     /**
      * No class in {@code from} (outside {@code fromExcept}) may depend on a class in {@code to}
@@ -108,6 +108,7 @@ class LayeringTest {
         assertTrue(CLASSES.contain("io.vswitch.dpdk.DpdkIo"), "dpdk layer imported");
         assertTrue(CLASSES.contain("io.vswitch.datapath.Forwarding"), "datapath layer imported");
         assertTrue(CLASSES.contain("io.vswitch.gen.GenLoop") && CLASSES.contain("io.vswitch.Cli"), "programs imported");
+        assertTrue(CLASSES.contain("io.vswitch.cni.CniCommand"), "the CNI plugin imported");
         assertFalse(CLASSES.contain(LayeringTest.class.getName()), "test classes left out");
         assertTrue(Files.isDirectory(MAIN_SOURCES.resolve("io/vswitch/dpdk")), "main sources at " + MAIN_SOURCES);
     }
