@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
                 + " ports, shows them, their counters and the MAC table.", ""},
         subcommands = {VswitchctlCommand.AddPort.class, VswitchctlCommand.DelPort.class, VswitchctlCommand.Show.class,
                 VswitchctlCommand.Stats.class, VswitchctlCommand.FdbShow.class, VswitchctlCommand.FdbFlush.class,
-                VswitchctlCommand.Ping.class, VswitchctlCommand.SwitchVersion.class},
+                VswitchctlCommand.PmdStats.class, VswitchctlCommand.PmdStatsClear.class, VswitchctlCommand.Ping.class, VswitchctlCommand.SwitchVersion.class},
         footer = {"", "Examples:",
                 "  vswitchctl add-port vm0 --type vhost-user --path /tmp/vm0.sock \\",
                 "      --queues 2 --vlan 10",
@@ -61,7 +61,8 @@ public final class VswitchctlCommand implements Callable<Integer> {
     static final String EXIT_CODES = "Exit codes: 0 ok, 2 usage (nothing was sent), 3 the switch cannot be reached,";
     static final String EXIT_CODES_2 = "4 the switch refused the request (nothing changed), 1 bug.";
     private static final String PROG = "vswitchctl";
-    private static final String COMMANDS = "add-port, del-port, show, stats, fdb-show, fdb-flush, ping or version";
+    private static final String COMMANDS = "add-port, del-port, show, stats, fdb-show, fdb-flush, pmd-stats,"
+            + " pmd-stats-clear, ping or version";
 
     @Option(names = "--ctl", paramLabel = "PATH", defaultValue = ControlServer.DEFAULT_PATH, scope = ScopeType.INHERIT,
             description = "The switch's control socket (vswitch --ctl). Default: ${DEFAULT-VALUE}")
@@ -460,6 +461,61 @@ public final class VswitchctlCommand implements Callable<Integer> {
         @Override
         void print(PrintWriter out, JsonNode r) {
             out.println("flushed " + text(r, "flushed") + " entries" + (name == null ? "" : " of port " + name));
+        }
+    }
+
+    @Command(name = "pmd-stats", mixinStandardHelpOptions = true,
+            description = {"Shows how busy each poll loop (lcore) is, as ovs-appctl dpif-netdev/pmd-stats-show and"
+                    + " pmd-rxq-show do: the share of its polling time spent on polls that returned frames (busy %%),"
+                    + " TSC cycles per frame, frames per burst, and per rx queue it polls that queue's share of its"
+                    + " busy cycles; since the switch started or the last pmd-stats-clear.",
+                    "--json prints {\"lcores\":[{\"lcore\",\"cpu\",\"busy_pct\",\"cycles_per_frame\","
+                    + "\"frames_per_burst\",\"rxqs\":[{\"port\",\"queue\",\"busy_share_pct\"}]}]} and the raw"
+                    + " counts."},
+            footer = {"", EXIT_CODES, EXIT_CODES_2})
+    static final class PmdStats extends Sub {
+        @Override
+        String method() {
+            return "pmd.stats";
+        }
+
+        @Override
+        ObjectNode params() {
+            return null;
+        }
+
+        @Override
+        void print(PrintWriter out, JsonNode r) {
+            out.println("over " + text(r, "seconds") + " s:");
+            for (JsonNode l : r.path("lcores")) {
+                out.println("lcore " + text(l, "lcore") + " (cpu " + text(l, "cpu") + "): busy " + text(l, "busy_pct")
+                        + " %, " + text(l, "cycles_per_frame") + " cycles/frame, " + text(l, "frames_per_burst")
+                        + " frames/burst, " + text(l, "frames") + " frames in " + text(l, "bursts") + " bursts");
+                for (JsonNode q : l.path("rxqs")) {
+                    out.println("  rxq " + text(q, "port") + " " + text(q, "queue") + ": " + text(q, "busy_share_pct")
+                            + " % of busy cycles");
+                }
+            }
+        }
+    }
+
+    @Command(name = "pmd-stats-clear", mixinStandardHelpOptions = true,
+            description = "Starts pmd-stats afresh: what it shows next counts from now.",
+            footer = {"", EXIT_CODES, EXIT_CODES_2})
+    static final class PmdStatsClear extends Sub {
+        @Override
+        String method() {
+            return "pmd.clear";
+        }
+
+        @Override
+        ObjectNode params() {
+            return null;
+        }
+
+        @Override
+        void print(PrintWriter out, JsonNode r) {
+            out.println("cleared the cycle counters of " + text(r, "cleared") + " lcores");
         }
     }
 

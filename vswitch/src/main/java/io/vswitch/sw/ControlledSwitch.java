@@ -10,8 +10,10 @@ import io.vswitch.ctl.JsonRpc;
 import io.vswitch.ctl.Params;
 import io.vswitch.ctl.PortRequest;
 import io.vswitch.ctl.RpcError;
+import io.vswitch.datapath.LcoreCycles;
 import io.vswitch.dpdk.DpdkException;
 import io.vswitch.dpdk.PortEvents;
+import io.vswitch.dpdk.Tsc;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +29,7 @@ import java.util.Map;
  *   port.del  {name}                                 ─► delPort   ─► {name, removed: true}
  *   port.list                                        ─► ports     ─► {ports: [...]}
  *   port.stats [name]                                ─► counters  ─► {mbufs_in_use, mbufs, ports: [...]}
+ *   pmd.stats  pmd.clear  (per lcore: busy %, cycles per frame, frames per burst, per rx queue share)
  *   fdb.show  [port]   fdb.flush [port]   ping   version
  * </pre>
  *
@@ -126,6 +129,71 @@ public final class ControlledSwitch extends SwitchNode {
         }
     }
 
+    /** pmd-stats' baselines: the cycles of each loop at the last clear (zero before one); guarded by pmdLock. */
+    private LcoreCycles.Snapshot[] pmdBase;
+    private long pmdSince = System.nanoTime();
+    private final Object pmdLock = new Object();
+
+    /**
+     * Per lcore: busy %, cycles per frame, frames per burst since the last {@link #pmdClear}, and
+     * per rx queue it polls now, that queue's share of its busy cycles (pmd-stats-show and
+     * pmd-rxq-show in one). Read on the control thread from the loops' counters.
+     */
+    ObjectNode pmdStats() {
+        List<SwitchLoop> loops = loops();
+        List<Port> ports = ports();
+        ObjectNode o = JsonRpc.MAPPER.createObjectNode();
+        synchronized (pmdLock) {
+            o.put("seconds", Math.round((System.nanoTime() - pmdSince) / 1e6) / 1e3);
+            o.put("tsc_hz", Tsc.hz());
+            ArrayNode a = o.putArray("lcores");
+            for (int l = 0; l < loops.size(); l++) {
+                LcoreCycles.Snapshot s = loops.get(l).cycles().snapshot();
+                if (pmdBase != null) {
+                    s = s.minus(pmdBase[l]);
+                }
+                ObjectNode lc = a.addObject();
+                lc.put("lcore", l);
+                lc.put("cpu", cpuOf(l));
+                lc.put("busy_pct", round2(s.busyPct()));
+                lc.put("cycles_per_frame", round2(s.cyclesPerFrame()));
+                lc.put("frames_per_burst", round2(s.framesPerBurst()));
+                lc.put("busy_cycles", s.busy());
+                lc.put("idle_cycles", s.idle());
+                lc.put("frames", s.frames());
+                lc.put("bursts", s.bursts());
+                ArrayNode rxqs = lc.putArray("rxqs");
+                for (Port p : ports) {
+                    for (int q = 0; q < p.config().queues(); q++) {
+                        if (lcoreOf(p, q) == l) {
+                            rxqs.addObject().put("port", p.config().name()).put("port_id", p.id()).put("queue", q)
+                                    .put("busy_share_pct", round2(s.busySharePct(p.id(), q)))
+                                    .put("busy_cycles", s.rxqBusy(p.id(), q));
+                        }
+                    }
+                }
+            }
+        }
+        return o;
+    }
+
+    /** pmd-stats-clear: the counters now become the baseline (the loops' own counters only grow). */
+    void pmdClear() {
+        List<SwitchLoop> loops = loops();
+        LcoreCycles.Snapshot[] base = new LcoreCycles.Snapshot[loops.size()];
+        for (int l = 0; l < base.length; l++) {
+            base[l] = loops.get(l).cycles().snapshot();
+        }
+        synchronized (pmdLock) {
+            pmdBase = base;
+            pmdSince = System.nanoTime();
+        }
+    }
+
+    private static double round2(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
     /** The recorded ports that failed at start. */
     synchronized List<Failed> failedPorts() {
         return List.copyOf(failed.values());
@@ -198,6 +266,15 @@ public final class ControlledSwitch extends SwitchNode {
                 a.add(SwitchStats.portStats(node, port));
             }
             return o;
+        });
+        rpc.register("pmd.stats", p -> {
+            p.only();
+            return node.pmdStats();
+        });
+        rpc.register("pmd.clear", p -> {
+            p.only();
+            node.pmdClear();
+            return JsonRpc.MAPPER.createObjectNode().put("cleared", node.loops().size());
         });
         rpc.register("fdb.show", p -> {
             p.only("port");

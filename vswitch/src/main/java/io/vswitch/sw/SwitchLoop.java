@@ -1,6 +1,7 @@
 package io.vswitch.sw;
 
 import io.vswitch.datapath.Forwarding;
+import io.vswitch.datapath.LcoreCycles;
 import io.vswitch.datapath.MbufSink;
 import io.vswitch.datapath.PortCounters;
 import io.vswitch.datapath.PortSet;
@@ -10,6 +11,7 @@ import io.vswitch.dpdk.LcoreLoop;
 import io.vswitch.dpdk.MbufEdit;
 import io.vswitch.dpdk.Mbufs;
 import io.vswitch.dpdk.PacketIo;
+import io.vswitch.dpdk.Tsc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -79,6 +81,12 @@ public final class SwitchLoop extends LcoreLoop {
     private final Forwarding fwd;
     private final SwitchStage stage;
     private final PortCounters counters;
+    private final LcoreCycles cycles;
+    /**
+     * Cycle accounting on (the default), or off with {@code -Dvswitch.cycleAccounting=false}:
+     * a constant the JIT folds, so "off" is the loop without it, for measuring its cost.
+     */
+    static final boolean CYCLES = !"false".equals(System.getProperty("vswitch.cycleAccounting"));
     private final MemorySegment pkts;
     private final int[] decisions;
     private final int[] vlans;
@@ -106,6 +114,7 @@ public final class SwitchLoop extends LcoreLoop {
         this.txq = txq;
         this.fwd = fwd;
         this.counters = fwd.counters();
+        this.cycles = new LcoreCycles(counters.ports());
         this.burst = burst;
         this.stage = new SwitchStage(counters.ports(), burst, Arena.global());
         this.pkts = Arena.global().allocate(ValueLayout.ADDRESS, burst);
@@ -132,6 +141,11 @@ public final class SwitchLoop extends LcoreLoop {
 
     public PortCounters counters() {
         return counters;
+    }
+
+    /** Busy and idle cycles of this loop, frames and bursts, per rx queue (pmd-stats). */
+    public LcoreCycles cycles() {
+        return cycles;
     }
 
     /** Hands the loop a new plan; it switches at its next burst boundary ({@link #awaitPlan} waits for that). */
@@ -164,6 +178,7 @@ public final class SwitchLoop extends LcoreLoop {
         super.link();
         Mbufs.link();
         MbufEdit.link();
+        Tsc.read();
         sink.warmUp();
     }
 
@@ -192,6 +207,8 @@ public final class SwitchLoop extends LcoreLoop {
         PortSet set = plan.set();
         int[] txqOf = plan.txq() != null ? plan.txq() : ownTxq;
         TxLock[] locks = plan.locks() != null ? plan.locks() : noLocks;
+        final LcoreCycles cyc = this.cycles;
+        long t0 = CYCLES ? Tsc.read() : 0;
         int phase = Where.RECEIVING;                        // locals: what a failure report says, free to keep
         int in = -1;
         int q = -1;
@@ -213,6 +230,11 @@ public final class SwitchLoop extends LcoreLoop {
                     phase = Where.RECEIVING;
                     int n = io.rxBurst(in, q, pkts, burst);
                     if (n == 0) {
+                        if (CYCLES) {
+                            long t = Tsc.read();
+                            cyc.idle(t - t0);
+                            t0 = t;
+                        }
                         continue;
                     }
                     phase = Where.SWITCHING;
@@ -235,6 +257,11 @@ public final class SwitchLoop extends LcoreLoop {
                     c.add(in, PortCounters.RX_PACKETS, n);
                     c.add(in, PortCounters.RX_BYTES, bytes);
                     c.inc(in, PortCounters.BURSTS);
+                    if (CYCLES) {
+                        long t = Tsc.read();                // this poll's end is the next one's start
+                        cyc.busy(in, q, t - t0, n);
+                        t0 = t;
+                    }
                 }
             }
         } catch (RuntimeException | Error e) {

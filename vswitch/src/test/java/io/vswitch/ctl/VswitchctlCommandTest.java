@@ -213,8 +213,8 @@ class VswitchctlCommandTest {
 
     @Test
     void usageErrorsOfTheCommandLineItself() {
-        assertFails(2, "vswitchctl: a command is required: add-port, del-port, show, stats, fdb-show, fdb-flush, ping or"
-                + " version (see vswitchctl --help)", run());
+        assertFails(2, "vswitchctl: a command is required: add-port, del-port, show, stats, fdb-show, fdb-flush,"
+                + " pmd-stats, pmd-stats-clear, ping or version (see vswitchctl --help)", run());
         assertFails(2, "vswitchctl: Unmatched argument at index 2: 'shwo' (see vswitchctl --help)", run("shwo"));
         assertEquals(2, run("show", "extra").code());
         assertEquals(List.of(), received);

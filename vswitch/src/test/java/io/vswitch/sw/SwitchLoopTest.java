@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vswitch.datapath.Forwarding;
+import io.vswitch.datapath.LcoreCycles;
 import io.vswitch.datapath.MacTable;
 import io.vswitch.datapath.MbufSink;
 import io.vswitch.datapath.PortCounters;
@@ -120,6 +121,12 @@ class SwitchLoopTest {
             assertEquals(3, loop.counters().get(2, PortCounters.DROP_LINK_DOWN), "its copies counted, on port 2");
             assertEquals(0, loop.counters().get(1, PortCounters.DROP_LINK_DOWN));
             assertEquals(0, io.freed().length, "nothing freed: the one copy went to port 1, no reference was added");
+            LcoreCycles.Snapshot c = loop.cycles().snapshot();
+            assertEquals(3, c.frames(), "the cycle accounting saw the three frames");
+            assertEquals(1, c.bursts(), "in one non-empty poll");
+            assertTrue(c.busy() > 0 && c.idle() > 0, "busy and idle cycles counted: " + c);
+            assertEquals(c.busy(), c.rxqBusy(0, 0), "every busy cycle was port 0's queue 0");
+            assertEquals(100.0, c.busySharePct(0, 0));
         }
     }
 
