@@ -1,7 +1,6 @@
 package io.vswitch.dpdk;
 
 import io.vswitch.bindings.generated.rte_eal_h;
-import io.vswitch.bindings.generated.rte_eth_vhost_h;
 import io.vswitch.bindings.generated.rte_ethdev_h;
 import io.vswitch.bindings.generated.rte_mbuf_h;
 import io.vswitch.bindings.generated.rte_mempool_h;
@@ -20,6 +19,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * guests' own poll loops may spin. bench/restart-time.sh measured the first port's add at
  * 1.5-2.5 s of a restart before (the second: 0.1 s). Nothing here calls into DPDK; a handle
  * that cannot be linked is left for its first real use to report.
+ *
+ * <p>Only symbols of the shim and the DPDK libraries it links: a vhost PMD function
+ * ({@code rte_eth_vhost_*}) would make {@code NativeLibs} dlopen the PMD, whose constructors
+ * register its driver and log types, and that must not run while rte_eal_init runs on the
+ * main thread (the shim itself is loaded before rte_eal_init can start: its holder class
+ * initialisation is shared, so the main thread waits for it).
  */
 public final class Prelink {
     private Prelink() {}
@@ -50,7 +55,6 @@ public final class Prelink {
             rte_ethdev_h.rte_eth_dev_start$handle();
             rte_ethdev_h.rte_eth_macaddr_get$handle();
             rte_ethdev_h.rte_eth_link_get_nowait$handle();
-            rte_eth_vhost_h.rte_eth_vhost_get_queue_event$handle();
             rte_eal_h.rte_thread_register$handle();
             vsshim_h.vs_lcore_id$handle();
             vsshim_h.vs_pktmbuf_alloc_bulk$handle();
