@@ -62,6 +62,14 @@ public final class PortEvents {
     public static synchronized void watch(EthPort port, String displayName, Consumer<String> logger) {
         NAMES.put(port.id, displayName);
         log = logger;
+        prepareStub();
+        PORTS.put(port.id, port);
+        rte_eth_dev_callback_register((short) port.id, RTE_ETH_EVENT_INTR_LSC, stub, MemorySegment.NULL);
+        rte_eth_dev_callback_register((short) port.id, RTE_ETH_EVENT_QUEUE_STATE, stub, MemorySegment.NULL);
+    }
+
+    /** Makes the upcall stub the callbacks use (once; {@link Prelink} does it ahead of the first port). */
+    static synchronized void prepareStub() {
         if (stub == null) {
             try {
                 MethodHandle target = MethodHandles.lookup().findStatic(PortEvents.class, "onEvent",
@@ -71,9 +79,6 @@ public final class PortEvents {
                 throw new AssertionError(e);
             }
         }
-        PORTS.put(port.id, port);
-        rte_eth_dev_callback_register((short) port.id, RTE_ETH_EVENT_INTR_LSC, stub, MemorySegment.NULL);
-        rte_eth_dev_callback_register((short) port.id, RTE_ETH_EVENT_QUEUE_STATE, stub, MemorySegment.NULL);
     }
 
     public static synchronized void unwatch(EthPort port) {

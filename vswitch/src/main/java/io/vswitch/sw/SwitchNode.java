@@ -17,6 +17,7 @@ import io.vswitch.dpdk.EthPort;
 import io.vswitch.dpdk.Mempool;
 import io.vswitch.dpdk.PacketIo;
 import io.vswitch.dpdk.PortEvents;
+import io.vswitch.dpdk.Prelink;
 import io.vswitch.dpdk.Vdev;
 import io.vswitch.dpdk.VhostSocket;
 import java.io.IOException;
@@ -152,6 +153,8 @@ public class SwitchNode {
     private long generation;
     private int nextDevice;
     private final BlockingQueue<PortEvent> events = new LinkedBlockingQueue<>();
+    /** The ports of --db and --vdev are all added (for {@link FirstTraffic}). */
+    private volatile boolean startDone;
 
     public SwitchNode(Config cfg, PrintStream out) {
         this.cfg = cfg;
@@ -192,6 +195,7 @@ public class SwitchNode {
 
     /** Runs until SIGINT/SIGTERM or {@link #shutdown}; returns the exit code. */
     public int run() throws InterruptedException {
+        Prelink.start();                 // FFM links and upcall stub, in parallel with --db and rte_eal_init
         List<Integer> allowed = Dataplane.checkCpus(cfg.cpus());
         List<PortConfig> initial = new ArrayList<>();
         for (Vdev v : cfg.vdevs()) {
@@ -235,6 +239,7 @@ public class SwitchNode {
             }
             started = true;
             eventThread = startEvents();
+            FirstTraffic.start(this, () -> startDone, this::log);
             onLoopsStarted();
             for (PortConfig pc : initial) {
                 try {
@@ -251,6 +256,7 @@ public class SwitchNode {
             }
             installSignals();
             statsThread = StatsTimer.start(cfg.statsSeconds(), stop, stats::sample);
+            startDone = true;
             onStarted();
             log("running; stop with Ctrl-C or SIGTERM");
             long nextExpire = System.nanoTime() + 1_000_000_000L;
