@@ -4,6 +4,7 @@ import io.vswitch.datapath.MacTable;
 import io.vswitch.datapath.PortCounters;
 import io.vswitch.dpdk.EthPort;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -53,8 +54,8 @@ public record SwitchSnapshot(List<PortSample> ports, int macEntries, int macCapa
                 int rxq = Math.min(p.cfg.queues(), s.qIpackets().length);
                 int txq = Math.min(txQueues, s.qOpackets().length);
                 ports.add(new PortSample(p.cfg.name(), p.id(), p.cfg.type(), p.eth.linkUp(), c,
-                        java.util.Arrays.copyOf(s.qIpackets(), rxq), java.util.Arrays.copyOf(s.qIbytes(), rxq),
-                        java.util.Arrays.copyOf(s.qOpackets(), txq), java.util.Arrays.copyOf(s.qObytes(), txq)));
+                        Arrays.copyOf(s.qIpackets(), rxq), Arrays.copyOf(s.qIbytes(), rxq),
+                        Arrays.copyOf(s.qOpackets(), txq), Arrays.copyOf(s.qObytes(), txq)));
             }
             return new SwitchSnapshot(List.copyOf(ports), table.liveEntries(System.nanoTime()), table.capacity(),
                     table.learnFailures(), node.pool().inUse(), node.pool().size);
