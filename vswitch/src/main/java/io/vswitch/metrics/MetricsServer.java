@@ -21,7 +21,7 @@ import java.util.function.Supplier;
  * the scraper asks) from a registry that holds only the {@link SwitchCollector}.
  *
  * <p>The socket is bound before EAL starts ({@link #start}), so a port in use is one line and exit
- * 13 with nothing started. Until the switch runs, and from the moment it starts stopping, a
+ * 14 with nothing started. Until the switch runs, and from the moment it starts stopping, a
  * scrape finds no metrics: the node tells it through {@link ControlledSwitch.Lifecycle}, and
  * {@link #stopping} waits for a scrape in progress, so none reads a port or the pool after they
  * are gone. Scrapes are served one at a time on one daemon thread.

@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  * Names follow the Prometheus conventions: a {@code vswitch_} prefix, counters end in
  * {@code _total} (the library appends it to the names below), base units ({@code _bytes}),
  * gauges without a suffix; labels {@code port} (the name port.add gave it), {@code queue}
- * (rx queue for rx, tx queue for tx: lcore {@code i} sends on tx queue {@code i}) and
+ * (rx queue for rx, tx queue for tx: lcore {@code i} sends on tx queue {@code i}, or on an enabled
+ * one when the guest left it disabled) and
  * {@code reason} for drops.
  *
  * <pre>
@@ -83,11 +84,12 @@ public final class SwitchCollector implements MultiCollector {
         CounterSnapshot.Builder rxp = counter(RX_PACKETS, "Frames received on a port's rx queue", null);
         CounterSnapshot.Builder rxb = counter(RX_BYTES, "Bytes received on a port's rx queue (frames without FCS)",
                 Unit.BYTES);
-        CounterSnapshot.Builder txp = counter(TX_PACKETS, "Frames sent on a port's tx queue (one per lcore)", null);
+        CounterSnapshot.Builder txp = counter(TX_PACKETS, "Frames sent on a port's tx queue", null);
         CounterSnapshot.Builder txb = counter(TX_BYTES, "Bytes sent on a port's tx queue (frames without FCS)",
                 Unit.BYTES);
         CounterSnapshot.Builder drops = counter(DROPPED, "Frames dropped, by reason: runt, bad_source, hairpin, vlan"
-                + " and no_port are booked on the input port, tx_full and no_mbuf on the output port", null);
+                + " and no_port are booked on the input port; tx_full (the guest's ring was full), link_down (no guest)"
+                + " and no_mbuf on the output port", null);
         CounterSnapshot.Builder flooded = counter(FLOODED, "Frames received on the port that were flooded"
                 + " (broadcast, multicast, unknown unicast)", null);
         CounterSnapshot.Builder learned = counter(LEARNED, "Source MACs learned (or moved) on the port", null);

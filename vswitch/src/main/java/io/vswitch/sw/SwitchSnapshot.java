@@ -12,8 +12,9 @@ import java.util.List;
  * counters since it was added ({@link PortCounters} kinds, summed over the lcores, as
  * port.stats gives them), its link, and per queue the packets and bytes DPDK counts
  * ({@code rte_eth_stats_get}'s {@code q_ipackets}/{@code q_ibytes} per rx queue,
- * {@code q_opackets}/{@code q_obytes} per tx queue: the switch's lcore {@code i} sends on tx
- * queue {@code i}); then the MAC table's fill and the pool's mbufs.
+ * {@code q_opackets}/{@code q_obytes} per tx queue: lcore {@code i} sends on tx queue {@code i},
+ * or on another enabled one when the guest left {@code i} disabled); then the MAC table's fill
+ * and the pool's mbufs.
  *
  * <p>Taken on the caller's thread (a scrape), never in a poll loop: the counters are read with
  * the loops' opaque loads, the per-queue numbers from the PMD as DPDK's telemetry reads them.
@@ -43,7 +44,6 @@ public record SwitchSnapshot(List<PortSample> ports, int macEntries, int macCapa
             if (table == null || node.pool() == null) {
                 return new SwitchSnapshot(List.of(), 0, 0, 0, 0, 0);
             }
-            int txQueues = node.loops().size();
             List<PortSample> ports = new ArrayList<>();
             for (SwitchNode.Port p : node.ports()) {
                 long[] c = new long[PortCounters.KINDS];
@@ -52,7 +52,7 @@ public record SwitchSnapshot(List<PortSample> ports, int macEntries, int macCapa
                 }
                 EthPort.Stats s = p.eth.stats();
                 int rxq = Math.min(p.cfg.queues(), s.qIpackets().length);
-                int txq = Math.min(txQueues, s.qOpackets().length);
+                int txq = Math.min(p.txQueues, s.qOpackets().length);
                 ports.add(new PortSample(p.cfg.name(), p.id(), p.cfg.type(), p.eth.linkUp(), c,
                         Arrays.copyOf(s.qIpackets(), rxq), Arrays.copyOf(s.qIbytes(), rxq),
                         Arrays.copyOf(s.qOpackets(), txq), Arrays.copyOf(s.qObytes(), txq)));
