@@ -134,7 +134,7 @@ class SwitchMetricsTest {
             assertEquals(stats.get("mbufs_in_use").asLong(), (long) s.family("vswitch_mbufs_in_use").value(),
                     "mbufs in use, at rest");
             assertEquals(fdb.get("entries").asLong(), (long) s.family("vswitch_mac_table_entries").value());
-            assertTrue(fdb.get("entries").asLong() >= 2, "both guests' MACs learned: " + fdb);
+            assertTrue(fdb.get("entries").asLong() >= 1, "vm1's guest's MAC (vm0's went with its guest): " + fdb);
             assertEquals(fdb.get("capacity").asLong(), (long) s.family("vswitch_mac_table_capacity").value());
             assertEquals(fdb.get("learn_failures").asLong(),
                     (long) s.family("vswitch_mac_table_learn_failures_total").value());
