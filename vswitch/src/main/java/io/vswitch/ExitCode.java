@@ -20,6 +20,7 @@ public enum ExitCode {
     OUTPUT(11),        // an output file (--stats-json, --fdb-json) cannot be written: checked before start
     ALREADY_RUNNING(12), // another vswitch answers on the --ctl socket
     POLL_LOOP(13),     // a poll loop failed (a bug or a device fault): the switch stopped; the line names port and queue
+    METRICS(14),       // --metrics cannot listen: its port is in use, or the address is not this host's
     ;
 
     public final int code;

@@ -33,8 +33,9 @@ import org.junit.jupiter.api.Test;
  *   io.vswitch.bindings..   generated FFM bindings          depends on nothing else of io.vswitch
  *   io.vswitch.dpdk..       the only caller of the bindings  depends on no program
  *   io.vswitch.datapath..   pure Java packet logic           no DPDK, no bindings, no program
- *   programs                io.vswitch.reflector.., .gen.., .vm.., .ctl.., .sw.., .cni.., and the
+ *   programs                io.vswitch.reflector.., .gen.., .vm.., .ctl.., .sw.., .cni.., .metrics.., and the
  *                           top-level io.vswitch classes (Cli, ExitCode, UserError, DpdkOptions)
+ *   io.vswitch.metrics..    the Prometheus endpoint: reads the switch (sw), which never depends on it
  * </pre>
  *
  * Each rule is checked twice: by ArchUnit over the bytecode, and over the {@code import} lines of
@@ -50,7 +51,7 @@ class LayeringTest {
     static final String ALL = "io.vswitch..";
     /** The programs: their packages, and the top-level package itself (no "..": only its own classes). */
     static final String[] PROGRAMS = {"io.vswitch", "io.vswitch.reflector..", "io.vswitch.gen..", "io.vswitch.vm..",
-            "io.vswitch.ctl..", "io.vswitch.sw..", "io.vswitch.cni.."};
+            "io.vswitch.ctl..", "io.vswitch.sw..", "io.vswitch.cni..", "io.vswitch.metrics.."};
 
     /**
      * No class in {@code from} (outside {@code fromExcept}) may depend on a class in {@code to}
@@ -95,6 +96,11 @@ class LayeringTest {
                     + " io.vswitch.Cli/ExitCode/UserError/DpdkOptions): it reports errors as DpdkException",
             new String[] {DPDK}, NONE, PROGRAMS, NONE);
 
+    static final Rule SWITCH_BELOW_METRICS = new Rule(
+            "layer rule (e) broken: io.vswitch.sw.. must not depend on io.vswitch.metrics..: the metrics endpoint reads"
+                    + " the switch (SwitchSnapshot) and is wired in by VswitchCommand through ControlledSwitch.Lifecycle",
+            new String[] {"io.vswitch.sw.."}, NONE, new String[] {"io.vswitch.metrics.."}, NONE);
+
     /** The vswitch module's main classes and the bindings module's (from its jar or its target/classes). */
     static final JavaClasses CLASSES = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -131,6 +137,12 @@ class LayeringTest {
     @Test
     void dpdkLayerDoesNotDependOnThePrograms() {
         check(DPDK_BELOW_PROGRAMS);
+    }
+
+    @Test
+    void theSwitchDoesNotDependOnTheMetricsEndpoint() {
+        assertTrue(CLASSES.contain("io.vswitch.metrics.SwitchCollector"), "metrics package imported");
+        check(SWITCH_BELOW_METRICS);
     }
 
     private static void check(Rule rule) {

@@ -38,7 +38,7 @@ public final class EthPort {
 
     /** Counters from rte_eth_stats_get; per-queue arrays hold RTE_ETHDEV_QUEUE_STAT_CNTRS entries. */
     public record Stats(long ipackets, long opackets, long ibytes, long obytes, long imissed, long ierrors,
-                        long oerrors, long rxNombuf, long[] qIpackets, long[] qOpackets) {}
+                        long oerrors, long rxNombuf, long[] qIpackets, long[] qOpackets, long[] qIbytes, long[] qObytes) {}
 
     private EthPort(int id, String name) {
         this.id = id;
@@ -201,9 +201,11 @@ public final class EthPort {
             check(rte_eth_stats_get((short) id, s), "rte_eth_stats_get");
             long[] qi = s.asSlice(rte_eth_stats.q_ipackets$OFFSET, rte_eth_stats.q_ipackets$SIZE).toArray(ValueLayout.JAVA_LONG);
             long[] qo = s.asSlice(rte_eth_stats.q_opackets$OFFSET, rte_eth_stats.q_opackets$SIZE).toArray(ValueLayout.JAVA_LONG);
+            long[] qib = s.asSlice(rte_eth_stats.q_ibytes$OFFSET, rte_eth_stats.q_ibytes$SIZE).toArray(ValueLayout.JAVA_LONG);
+            long[] qob = s.asSlice(rte_eth_stats.q_obytes$OFFSET, rte_eth_stats.q_obytes$SIZE).toArray(ValueLayout.JAVA_LONG);
             return new Stats(rte_eth_stats.ipackets(s), rte_eth_stats.opackets(s), rte_eth_stats.ibytes(s),
                     rte_eth_stats.obytes(s), rte_eth_stats.imissed(s), rte_eth_stats.ierrors(s), rte_eth_stats.oerrors(s),
-                    rte_eth_stats.rx_nombuf(s), qi, qo);
+                    rte_eth_stats.rx_nombuf(s), qi, qo, qib, qob);
         }
     }
 

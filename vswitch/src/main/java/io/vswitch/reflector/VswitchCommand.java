@@ -8,6 +8,8 @@ import io.vswitch.datapath.LcoreList;
 import io.vswitch.datapath.ReflectMode;
 import io.vswitch.ctl.ControlServer;
 import io.vswitch.dpdk.Vdev;
+import io.vswitch.metrics.MetricsAddress;
+import io.vswitch.metrics.MetricsServer;
 import io.vswitch.sw.ControlledSwitch;
 import io.vswitch.sw.SwitchNode;
 import java.nio.file.Path;
@@ -46,7 +48,8 @@ import picocli.CommandLine.Parameters;
                 "MAC table dump (like ovs-appctl fdb/show): kill -USR1 <pid> writes JSON to",
                 "--fdb-json FILE (replaced atomically), or to stdout without it.",
                 "", "Exit codes: 0 ok, 2 usage, 3 hugepages, 4 socket path (vhost or --ctl), 5 lcores, 6 EAL, 7 port,",
-                "8 mbuf pool, 10 --db, 11 output file, 12 another vswitch serves --ctl, 13 a poll loop failed, 1 bug."})
+                "8 mbuf pool, 10 --db, 11 output file, 12 another vswitch serves --ctl, 13 a poll loop failed,",
+                "14 --metrics cannot listen, 1 bug."})
 public final class VswitchCommand implements Callable<Integer> {
     @Option(names = "--vdev", paramLabel = "SPEC",
             description = "A virtual device, repeatable: net_vhost0,iface=/tmp/sock0,queues=2[,client=1]. Required by the"
@@ -92,6 +95,12 @@ public final class VswitchCommand implements Callable<Integer> {
     /** Where --db keeps the ports when given no path (as /var/lib/openvswitch/conf.db for OVS). */
     static final String DEFAULT_DB = "/var/lib/vswitch/ports.json";
 
+    @Option(names = "--metrics", paramLabel = "ADDRESS:PORT",
+            description = "Switch: serve Prometheus metrics on http://ADDRESS:PORT/metrics (e.g. 127.0.0.1:9464;"
+                    + " :9464 for all addresses): per port and queue rx/tx packets and bytes, drops by reason, link,"
+                    + " MAC table fill, mbufs in use. Off by default")
+    String metrics;
+
 
 
 
@@ -125,8 +134,15 @@ public final class VswitchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if ("switch".equals(mode)) {
             SwitchNode.Config c = switchConfig();
+            MetricsAddress m = metrics == null ? null : MetricsAddress.parse(metrics);
             preflight(c.vdevs(), c.ctl());
-            return new ControlledSwitch(c, System.out).run();
+            ControlledSwitch node = new ControlledSwitch(c, System.out);
+            try (MetricsServer server = m == null ? null : MetricsServer.start(m, node)) {   // bound before EAL
+                if (server != null) {
+                    System.out.println("vswitch: metrics on " + m.url());
+                }
+                return node.run();
+            }
         }
         Reflector.Config c = config();
         preflight(c.vdevs(), null);
@@ -177,7 +193,7 @@ public final class VswitchCommand implements Callable<Integer> {
                     + " 5tswap) nor switch");
         }
         for (String[] o : new String[][] {{"--fdb-json", fdbJson == null ? null : ""}, {"--ctl", ctl == null ? null : ""},
-                {"--db", db == null ? null : ""}}) {
+                {"--db", db == null ? null : ""}, {"--metrics", metrics}}) {
             if (o[1] != null) {
                 throw new UserError(ExitCode.USAGE, o[0] + " goes with --mode switch");
             }

@@ -52,6 +52,23 @@ public final class ControlledSwitch extends SwitchNode {
 
     record Failed(PortConfig config, String reason) {}
 
+    /**
+     * Told once the node runs (ports of the command line up, control socket open) and before its
+     * loops, ports and pool go: for services that read the node, such as the metrics endpoint.
+     */
+    public interface Lifecycle {
+        void started(SwitchNode node);
+
+        void stopping();
+    }
+
+    private final List<Lifecycle> lifecycle = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Adds a {@link Lifecycle} listener (before {@link #run}). */
+    public void onLifecycle(Lifecycle l) {
+        lifecycle.add(l);
+    }
+
     public ControlledSwitch(Config cfg, PrintStream out) {
         super(cfg, out);
         this.cfg = cfg;
@@ -201,6 +218,7 @@ public final class ControlledSwitch extends SwitchNode {
 
     @Override
     protected void onStarted() {
+        lifecycle.forEach(l -> l.started(this));
         if (cfg.ctl() == null) {
             return;
         }
@@ -216,6 +234,7 @@ public final class ControlledSwitch extends SwitchNode {
 
     @Override
     protected void onStopping() {
+        lifecycle.forEach(Lifecycle::stopping);
         if (server != null) {
             server.close();
             server = null;
