@@ -38,6 +38,7 @@ public abstract class LcoreLoop implements Runnable {
     /** Links and initialises whatever {@link #loop} calls, before allocation is counted. */
     protected void link() {
         DpdkIo.link();
+        Mbufs.link();
     }
 
     protected final boolean running() {

@@ -130,5 +130,14 @@ public final class Mbufs {
     /** Links the downcalls the hot path uses, so a poll loop's first burst does not pay for it. */
     public static void link() {
         REFCNT_UPDATE.type();
+        // the accessors' first calls link their var handles (short, int, long; get and set):
+        // done here, off the measured loop, on a scratch mbuf header
+        long m = SCRATCH.address();
+        setLen(m, 60);
+        if (dataLen(m) + pktLen(m) != 120 || data(m) != 0) {
+            throw new IllegalStateException("mbuf accessors read back wrong values");
+        }
     }
+
+    private static final MemorySegment SCRATCH = java.lang.foreign.Arena.global().allocate(rte_mbuf.$LAYOUT);
 }
