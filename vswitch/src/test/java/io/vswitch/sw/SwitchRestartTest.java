@@ -43,7 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SwitchRestartTest {
     static final int GUEST_CYCLES_DEFAULT = 100;
     static final int SWITCH_CYCLES_DEFAULT = 20;
-    static final Duration TRAFFIC_TIMEOUT = Duration.ofSeconds(30);
+    /** A liveness bound, not a timing: a guest starting on a loaded 2-CPU machine can take half a minute. */
+    static final Duration TRAFFIC_TIMEOUT = Duration.ofSeconds(120);
 
     @TempDir Path tmp;
     final List<Proc> procs = new ArrayList<>();
