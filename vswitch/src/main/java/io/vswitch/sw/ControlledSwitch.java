@@ -309,22 +309,9 @@ public final class ControlledSwitch extends SwitchNode {
         return rpc;
     }
 
-    /** A recorded port that failed at start, as port.list gives it. */
+    /** A recorded port that failed at start, as port.list gives it: what was asked for, and why it is not there. */
     static ObjectNode failedView(Failed f) {
-        PortConfig c = f.config();
-        ObjectNode o = JsonRpc.MAPPER.createObjectNode();
-        o.put("name", c.name());
-        o.put("type", c.type());
-        if (c.path() != null) {
-            o.put("path", c.path());
-        }
-        if (c.iface() != null) {
-            o.put("iface", c.iface());
-        }
-        o.put("queues", c.queues());
-        if (c.vlan() != null) {
-            o.put("vlan", c.vlan());
-        }
+        ObjectNode o = PortDb.params(f.config());
         o.put("link", "failed");
         o.put("error", f.reason());
         o.putArray("rxqs");
@@ -333,26 +320,8 @@ public final class ControlledSwitch extends SwitchNode {
 
     /** A port as port.list and port.add give it. */
     static ObjectNode view(SwitchNode node, Port p) {
-        ObjectNode o = JsonRpc.MAPPER.createObjectNode();
         PortConfig c = p.config();
-        o.put("name", c.name());
-        o.put("type", c.type());
-        if (c.path() != null) {
-            o.put("path", c.path());
-        }
-        if (c.iface() != null) {
-            o.put("iface", c.iface());
-        }
-        o.put("queues", c.queues());
-        if (c.vlan() != null) {
-            o.put("vlan", c.vlan());
-        }
-        if (c.owner() != null) {
-            o.put("owner", c.owner());
-        }
-        if (c.mode() != null) {
-            o.put("mode", PortRequest.modeText(c.mode()));
-        }
+        ObjectNode o = PortDb.params(c);               // as asked for; then what the switch made of it
         o.put("mac", p.eth.mac());
         o.put("port_id", p.id());
         o.put("device", p.device());

@@ -183,22 +183,28 @@ public final class PortDb {
                 r.mac(), r.owner(), r.mode());
     }
 
+    /** A port's port.add params (absent fields left out): a database entry, and the start of port.list's view. */
+    static ObjectNode params(SwitchNode.PortConfig pc) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("name", pc.name());
+        o.put("type", pc.type());
+        if (pc.path() != null) o.put("path", pc.path());
+        if (pc.iface() != null) o.put("iface", pc.iface());
+        o.put("queues", pc.queues());
+        if (pc.vlan() != null) o.put("vlan", pc.vlan());
+        if (pc.mac() != null) o.put("mac", pc.mac());
+        if (pc.owner() != null) o.put("owner", pc.owner());
+        if (pc.mode() != null) o.put("mode", PortRequest.modeText(pc.mode()));
+        return o;
+    }
+
     /** The JSON text of the database. */
     String text() {
         ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("version", VERSION);
         ArrayNode a = root.putArray("ports");
         for (SwitchNode.PortConfig pc : ports.values()) {
-            ObjectNode o = a.addObject();
-            o.put("name", pc.name());
-            o.put("type", pc.type());
-            if (pc.path() != null) o.put("path", pc.path());
-            if (pc.iface() != null) o.put("iface", pc.iface());
-            o.put("queues", pc.queues());
-            if (pc.vlan() != null) o.put("vlan", pc.vlan());
-            if (pc.mac() != null) o.put("mac", pc.mac());
-            if (pc.owner() != null) o.put("owner", pc.owner());
-            if (pc.mode() != null) o.put("mode", PortRequest.modeText(pc.mode()));
+            a.add(params(pc));
         }
         try {
             return Json.PRETTY.writeValueAsString(root) + "\n";
