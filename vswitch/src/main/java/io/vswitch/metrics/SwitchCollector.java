@@ -32,7 +32,13 @@ import java.util.function.Supplier;
  *   vswitch_port_link_up{port}   vswitch_port_info{port,type,port_id} 1
  *   vswitch_mac_table_entries   vswitch_mac_table_capacity   vswitch_mac_table_learn_failures_total
  *   vswitch_mbufs_in_use   vswitch_mbuf_pool_size
+ *   vswitch_lcore_busy_cycles_total{lcore,cpu}   vswitch_lcore_idle_cycles_total{lcore,cpu}          each poll loop's
+ *   vswitch_lcore_frames_total{lcore,cpu}   vswitch_lcore_bursts_total{lcore,cpu}   vswitch_tsc_hz   LcoreCycles
  * </pre>
+ *
+ * A loop's busy share is {@code rate(busy) / (rate(busy) + rate(idle))}; its cycles per frame
+ * {@code rate(busy) / rate(frames)} (pmd-stats shows the same since its last clear; these
+ * counters are never cleared).
  *
  * A port's rx/tx per queue are DPDK's ({@code rte_eth_stats_get}: the PMD counts every frame
  * its rx burst returned and its tx burst took, per queue), so the poll loop counts nothing
@@ -56,12 +62,17 @@ public final class SwitchCollector implements MultiCollector {
     public static final String MAC_LEARN_FAILURES = "vswitch_mac_table_learn_failures";
     public static final String MBUFS_IN_USE = "vswitch_mbufs_in_use";
     public static final String MBUF_POOL_SIZE = "vswitch_mbuf_pool_size";
+    public static final String LCORE_BUSY = "vswitch_lcore_busy_cycles";
+    public static final String LCORE_IDLE = "vswitch_lcore_idle_cycles";
+    public static final String LCORE_FRAMES = "vswitch_lcore_frames";
+    public static final String LCORE_BURSTS = "vswitch_lcore_bursts";
+    public static final String TSC_HZ = "vswitch_tsc_hz";
 
     /** The counters' names as exposed (with {@code _total}); the gauges' are as above. */
     public static final List<String> COUNTERS = List.of(RX_PACKETS, RX_BYTES, TX_PACKETS, TX_BYTES, DROPPED, FLOODED,
-            LEARNED, PORT_LEARN_FAILURES, MAC_LEARN_FAILURES);
+            LEARNED, PORT_LEARN_FAILURES, MAC_LEARN_FAILURES, LCORE_BUSY, LCORE_IDLE, LCORE_FRAMES, LCORE_BURSTS);
     public static final List<String> GAUGES = List.of(LINK_UP, PORT_INFO, MAC_ENTRIES, MAC_CAPACITY, MBUFS_IN_USE,
-            MBUF_POOL_SIZE);
+            MBUF_POOL_SIZE, TSC_HZ);
 
     private final Supplier<SwitchSnapshot> source;
 
@@ -120,8 +131,24 @@ public final class SwitchCollector implements MultiCollector {
             link.dataPoint(value(l, p.linkUp() ? 1 : 0));
             info.dataPoint(value(Labels.of("port", port, "type", p.type(), "port_id", Integer.toString(p.portId())), 1));
         }
+        CounterSnapshot.Builder busy = counter(LCORE_BUSY, "TSC cycles a poll loop spent in polls that returned"
+                + " frames (receiving, switching and sending them)", null);
+        CounterSnapshot.Builder idle = counter(LCORE_IDLE, "TSC cycles a poll loop spent in polls that returned no"
+                + " frame", null);
+        CounterSnapshot.Builder frames = counter(LCORE_FRAMES, "Frames a poll loop received", null);
+        CounterSnapshot.Builder bursts = counter(LCORE_BURSTS, "Polls of a poll loop that returned frames", null);
+        for (SwitchSnapshot.LcoreSample c : s.lcores()) {
+            Labels l = Labels.of("lcore", Integer.toString(c.lcore()), "cpu", Integer.toString(c.cpu()));
+            busy.dataPoint(count(l, c.busyCycles()));
+            idle.dataPoint(count(l, c.idleCycles()));
+            frames.dataPoint(count(l, c.frames()));
+            bursts.dataPoint(count(l, c.bursts()));
+        }
         return MetricSnapshots.of(rxp.build(), rxb.build(), txp.build(), txb.build(), drops.build(), flooded.build(),
-                learned.build(), portFail.build(), link.build(), info.build(),
+                learned.build(), portFail.build(), link.build(), info.build(), busy.build(), idle.build(),
+                frames.build(), bursts.build(),
+                gauge(TSC_HZ, "TSC cycles per second, to turn the lcore cycle counters into time")
+                        .dataPoint(value(Labels.EMPTY, s.tscHz())).build(),
                 gauge(MAC_ENTRIES, "Live entries in the MAC table").dataPoint(value(Labels.EMPTY, s.macEntries()))
                         .build(),
                 gauge(MAC_CAPACITY, "Entries the MAC table can hold (--mac-table-size)")

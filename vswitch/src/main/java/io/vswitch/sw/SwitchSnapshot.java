@@ -1,8 +1,10 @@
 package io.vswitch.sw;
 
+import io.vswitch.datapath.LcoreCycles;
 import io.vswitch.datapath.MacTable;
 import io.vswitch.datapath.PortCounters;
 import io.vswitch.dpdk.EthPort;
+import io.vswitch.dpdk.Tsc;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,7 +16,8 @@ import java.util.List;
  * ({@code rte_eth_stats_get}'s {@code q_ipackets}/{@code q_ibytes} per rx queue,
  * {@code q_opackets}/{@code q_obytes} per tx queue: lcore {@code i} sends on tx queue {@code i},
  * or on another enabled one when the guest left {@code i} disabled); then the MAC table's fill
- * and the pool's mbufs.
+ * and the pool's mbufs; per poll loop its busy and idle TSC cycles, frames and bursts, and the
+ * TSC's rate (cycles per second) to turn them into time.
  *
  * <p>Taken on the caller's thread (a scrape), never in a poll loop: the counters are read with
  * the loops' opaque loads, the per-queue numbers from the PMD as DPDK's telemetry reads them.
@@ -22,7 +25,14 @@ import java.util.List;
  * The records are plain data: tests build them without DPDK.
  */
 public record SwitchSnapshot(List<PortSample> ports, int macEntries, int macCapacity, long macLearnFailures,
-                             int mbufsInUse, int mbufs) {
+                             int mbufsInUse, int mbufs, List<LcoreSample> lcores, long tscHz) {
+
+    /**
+     * One poll loop's cycle accounting ({@link LcoreCycles}), as the loop counts it since it
+     * started (pmd-stats-clear does not reset these: a counter only grows): TSC cycles in polls
+     * that returned frames (busy) and in empty polls (idle), frames and non-empty polls.
+     */
+    public record LcoreSample(int lcore, int cpu, long busyCycles, long idleCycles, long frames, long bursts) {}
 
     /**
      * One port. {@code counters} is indexed by {@link PortCounters} kind; {@code rxq*} by rx
@@ -42,7 +52,7 @@ public record SwitchSnapshot(List<PortSample> ports, int macEntries, int macCapa
         synchronized (node) {
             MacTable table = node.table();
             if (table == null || node.pool() == null) {
-                return new SwitchSnapshot(List.of(), 0, 0, 0, 0, 0);
+                return new SwitchSnapshot(List.of(), 0, 0, 0, 0, 0, List.of(), 0);
             }
             List<PortSample> ports = new ArrayList<>();
             for (SwitchNode.Port p : node.ports()) {
@@ -57,8 +67,14 @@ public record SwitchSnapshot(List<PortSample> ports, int macEntries, int macCapa
                         Arrays.copyOf(s.qIpackets(), rxq), Arrays.copyOf(s.qIbytes(), rxq),
                         Arrays.copyOf(s.qOpackets(), txq), Arrays.copyOf(s.qObytes(), txq)));
             }
+            List<LcoreSample> lcores = new ArrayList<>();
+            List<SwitchLoop> loops = node.loops();
+            for (int l = 0; l < loops.size(); l++) {
+                LcoreCycles.Snapshot c = loops.get(l).cycles().snapshot();
+                lcores.add(new LcoreSample(l, node.cpuOf(l), c.busy(), c.idle(), c.frames(), c.bursts()));
+            }
             return new SwitchSnapshot(List.copyOf(ports), table.liveEntries(System.nanoTime()), table.capacity(),
-                    table.learnFailures(), node.pool().inUse(), node.pool().size);
+                    table.learnFailures(), node.pool().inUse(), node.pool().size, List.copyOf(lcores), Tsc.hz());
         }
     }
 }

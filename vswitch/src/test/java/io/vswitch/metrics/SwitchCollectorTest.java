@@ -41,7 +41,10 @@ class SwitchCollectorTest {
                         new long[] {11, 0}, new long[] {704, 0}),
                 new PortSample("vm1", 1, "vhost-user-client", false, c1, new long[] {9}, new long[] {576},
                         new long[] {1, 2}, new long[] {64, 128})),
-                2, 8192, 1, 77, 8191);
+                2, 8192, 1, 77, 8191,
+                List.of(new SwitchSnapshot.LcoreSample(0, 2, 3000, 7000, 40, 4),
+                        new SwitchSnapshot.LcoreSample(1, 3, 0, 9000, 0, 0)),
+                2_000_000_000L);
     }
 
     static Scrape scrape(SwitchSnapshot s) throws Exception {
@@ -65,7 +68,7 @@ class SwitchCollectorTest {
         Scrape s = scrape(fake());
         assertEquals(new TreeSet<>(SwitchCollector.exposedNames()), new TreeSet<>(s.names()),
                 "every family the collector documents, no other");
-        Set<String> labelNames = Set.of("port", "queue", "reason", "type", "port_id");
+        Set<String> labelNames = Set.of("port", "queue", "reason", "type", "port_id", "lcore", "cpu");
         for (Scrape.Family f : s.families().values()) {
             assertTrue(f.name().matches("vswitch_[a-z][a-z0-9_]*"), f.name());
             assertTrue(!f.help().isBlank(), f.name() + " has help");
@@ -117,6 +120,13 @@ class SwitchCollectorTest {
         assertEquals(1, s.family("vswitch_mac_table_learn_failures_total").value());
         assertEquals(77, s.family("vswitch_mbufs_in_use").value());
         assertEquals(8191, s.family("vswitch_mbuf_pool_size").value());
+        assertEquals(3000, s.family("vswitch_lcore_busy_cycles_total").value("lcore", "0", "cpu", "2"));
+        assertEquals(7000, s.family("vswitch_lcore_idle_cycles_total").value("lcore", "0", "cpu", "2"));
+        assertEquals(9000, s.family("vswitch_lcore_idle_cycles_total").value("lcore", "1", "cpu", "3"));
+        assertEquals(40, s.family("vswitch_lcore_frames_total").value("lcore", "0", "cpu", "2"));
+        assertEquals(4, s.family("vswitch_lcore_bursts_total").value("lcore", "0", "cpu", "2"));
+        assertEquals(2, s.family("vswitch_lcore_busy_cycles_total").samples().size(), "one sample per lcore");
+        assertEquals(2e9, s.family("vswitch_tsc_hz").value());
     }
 
     @Test
@@ -131,7 +141,7 @@ class SwitchCollectorTest {
     @Test
     void noSwitchNoMetrics() throws Exception {
         assertEquals(List.of(), scrape(null).names(), "before the switch runs and once it stops");
-        Scrape s = scrape(new SwitchSnapshot(List.of(), 0, 8192, 0, 0, 8191));
+        Scrape s = scrape(new SwitchSnapshot(List.of(), 0, 8192, 0, 0, 8191, List.of(), 2_000_000_000L));
         assertEquals(8192, s.family("vswitch_mac_table_capacity").value(), "a switch without ports: its globals");
     }
 

@@ -130,6 +130,21 @@ class SwitchMetricsTest {
                             + mid + ", " + end);
                 }
             }
+            // The poll loop's cycle accounting: it received every frame the ports did, and was busy
+            // with them, more than before the traffic.
+            long rxAll = 0;
+            for (JsonNode p : stats.get("ports")) rxAll += p.get("rx_packets").asLong();
+            assertEquals(rxAll, (long) s.family("vswitch_lcore_frames_total").value("lcore", "0", "cpu",
+                    Integer.toString(swCpu)), "the lcore received what the ports did");
+            assertTrue(s.family("vswitch_lcore_bursts_total").value("lcore", "0", "cpu", Integer.toString(swCpu)) > 0);
+            double busyBefore = idle.family("vswitch_lcore_busy_cycles_total").value("lcore", "0", "cpu",
+                    Integer.toString(swCpu));
+            double busyAfter = s.family("vswitch_lcore_busy_cycles_total").value("lcore", "0", "cpu",
+                    Integer.toString(swCpu));
+            assertTrue(busyAfter > busyBefore, "busy cycles rose with traffic: " + busyBefore + " -> " + busyAfter);
+            assertTrue(s.family("vswitch_lcore_idle_cycles_total").value("lcore", "0", "cpu", Integer.toString(swCpu))
+                    > 0, "idle cycles counted");
+            assertTrue(s.family("vswitch_tsc_hz").value() > 1e8, "a TSC rate");
             assertEquals(stats.get("mbufs").asLong(), (long) s.family("vswitch_mbuf_pool_size").value());
             assertEquals(stats.get("mbufs_in_use").asLong(), (long) s.family("vswitch_mbufs_in_use").value(),
                     "mbufs in use, at rest");
