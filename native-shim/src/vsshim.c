@@ -34,6 +34,8 @@ uint16_t vs_mbuf_refcnt_read(const struct rte_mbuf *m) { return rte_mbuf_refcnt_
 
 unsigned int vs_lcore_id(void) { return rte_lcore_id(); }
 
+void vs_lcore_take(unsigned int lcore_id) { RTE_PER_LCORE(_lcore_id) = lcore_id; }
+
 int vs_errno(void) { return rte_errno; }
 
 uint64_t vs_rdtsc(void) { return rte_rdtsc(); }

@@ -36,6 +36,11 @@ uint16_t vs_mbuf_refcnt_read(const struct rte_mbuf *m);
 
 /* lcores, errno, time */
 unsigned int vs_lcore_id(void);
+/* Makes the calling thread lcore `lcore_id` (rte_lcore_id() returns it from now on):
+ * for a thread that stands in for an EAL worker lcore which stays parked (never
+ * launched), instead of rte_thread_register, which switches multi-process off for
+ * good (secondaries such as dpdk-dumpcap are then refused). LCORE_ID_ANY lets go. */
+void vs_lcore_take(unsigned int lcore_id);
 int vs_errno(void);
 uint64_t vs_rdtsc(void);
 

@@ -38,6 +38,34 @@ public final class Lcore {
         rte_eal_h.rte_thread_unregister();
     }
 
+    /**
+     * Pins the calling thread to {@code cpu} and makes it EAL lcore {@code lcoreId}, which the EAL
+     * arguments mapped to that CPU ({@code --lcores ...,N@cpu}) and which is never launched: its EAL
+     * thread stays parked, this thread stands in for it (same per-lcore mempool cache slot, same
+     * rte_lcore_id()). Unlike {@link #pinAndRegister}, this leaves DPDK's multi-process channel on:
+     * rte_thread_register turns it off for good (rte_mp_disable: a secondary could be given the same
+     * dynamic lcore id), so dpdk-dumpcap's secondary process would be refused ("Primary process
+     * refused secondary attachment"). Returns the lcore id.
+     */
+    public static int pinAndTake(int cpu, int lcoreId) {
+        if (rte_eal_h.rte_lcore_is_enabled(lcoreId) == 0 || rte_eal_h.rte_lcore_to_cpu_id(lcoreId) != cpu) {
+            throw new IllegalStateException("EAL lcore " + lcoreId + " is not mapped to CPU " + cpu + " (a bug: the EAL"
+                    + " arguments must map loop lcores 1..n to the loops' CPUs)");
+        }
+        int err = Libc.setAffinity(0, List.of(cpu));
+        if (err != 0) {
+            throw new DpdkException(DpdkException.Kind.LCORE, "cannot pin a poll thread to CPU " + cpu + " (errno " + err
+                    + "): is the CPU online and in this process's cpuset (see `taskset -p $$`)?");
+        }
+        vsshim_h.vs_lcore_take(lcoreId);
+        return vsshim_h.vs_lcore_id();
+    }
+
+    /** Lets go of the lcore {@link #pinAndTake} took. */
+    public static void release() {
+        vsshim_h.vs_lcore_take(rte_eal_h.LCORE_ID_ANY);
+    }
+
     /** CPUs this process may use. */
     public static List<Integer> allowedCpus() {
         return Libc.getAffinity(0);

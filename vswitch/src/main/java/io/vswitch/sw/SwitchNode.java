@@ -16,6 +16,7 @@ import io.vswitch.dpdk.DpdkIo;
 import io.vswitch.dpdk.EthPort;
 import io.vswitch.dpdk.Mempool;
 import io.vswitch.dpdk.PacketIo;
+import io.vswitch.dpdk.Pdump;
 import io.vswitch.dpdk.PortEvents;
 import io.vswitch.dpdk.Prelink;
 import io.vswitch.dpdk.Vdev;
@@ -170,7 +171,8 @@ public class SwitchNode {
 
     /** The EAL arguments: no devices (ports are hot-plugged), the control thread on the CPUs the loops leave. */
     static List<String> ealArgs(Config cfg, List<Integer> allowed) {
-        return Dataplane.ealArgs(new Dataplane.EalOptions("vswitch", cfg.cpus(), false, cfg.filePrefix(), cfg.noHuge(),
+        // loop lcores 1..n mapped to the loops' CPUs: each loop thread stands in for one (LcoreLoop.standInForEalLcore)
+        return Dataplane.ealArgs(new Dataplane.EalOptions("vswitch", cfg.cpus(), true, cfg.filePrefix(), cfg.noHuge(),
                 cfg.memoryMb(), List.of(), false, cfg.ealExtra()), allowed);
     }
 
@@ -209,6 +211,7 @@ public class SwitchNode {
         List<String> eal = ealArgs(cfg, allowed);
         log("EAL " + String.join(" ", eal.subList(1, eal.size())));
         dp = Dataplane.open(eal);
+        log(Pdump.note());
         List<Thread> threads = new ArrayList<>();
         Thread statsThread = null;
         Thread eventThread = null;
@@ -227,6 +230,7 @@ public class SwitchNode {
                 SwitchLoop loop = new SwitchLoop(cfg.cpus()[l], io, sink, l, cfg.burst(),
                         new Forwarding(table, new PortCounters(EthPort.MAX_PORTS)),
                         new SwitchLoop.Plan(0, new int[0], new int[0], none));
+                loop.standInForEalLcore(l + 1);      // not rte_thread_register: dpdk-dumpcap can attach
                 loops.add(loop);
                 threads.add(Thread.ofPlatform().name("poll-cpu" + cfg.cpus()[l]).unstarted(loop));
             }
