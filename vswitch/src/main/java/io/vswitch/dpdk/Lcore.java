@@ -48,9 +48,10 @@ public final class Lcore {
      * refused secondary attachment"). Returns the lcore id.
      */
     public static int pinAndTake(int cpu, int lcoreId) {
-        if (rte_eal_h.rte_lcore_is_enabled(lcoreId) == 0 || rte_eal_h.rte_lcore_to_cpu_id(lcoreId) != cpu) {
-            throw new IllegalStateException("EAL lcore " + lcoreId + " is not mapped to CPU " + cpu + " (a bug: the EAL"
-                    + " arguments must map loop lcores 1..n to the loops' CPUs)");
+        // (rte_lcore_to_cpu_id cannot check the CPU: with --lcores N@cpu it reports N, not cpu)
+        if (rte_eal_h.rte_lcore_is_enabled(lcoreId) == 0) {
+            throw new IllegalStateException("EAL lcore " + lcoreId + " is not enabled (a bug: the EAL arguments must"
+                    + " map loop lcores 1..n to the loops' CPUs)");
         }
         int err = Libc.setAffinity(0, List.of(cpu));
         if (err != 0) {
