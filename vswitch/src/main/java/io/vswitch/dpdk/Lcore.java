@@ -7,7 +7,9 @@ import java.util.List;
 /**
  * Turning the calling Java platform thread into a DPDK lcore: pin it to one CPU with
  * sched_setaffinity, then rte_thread_register() so it gets a real lcore id (per-lcore
- * mempool caches and rte_lcore_id() work as on an EAL worker).
+ * mempool caches and rte_lcore_id() work as on an EAL worker), or, where secondary
+ * processes (dpdk-dumpcap) must be able to attach, take the id of an EAL lcore that is
+ * never launched ({@link #pinAndTake}: the switch).
  *
  * <p>Why Java threads rather than EAL workers launched with an upcall: the poll loop stays
  * an ordinary Java thread (named, visible to jcmd/JFR, per-thread allocation counters for
