@@ -145,6 +145,8 @@ public class SwitchNode {
     private final PrintStream out;
     private final CountDownLatch stop = new CountDownLatch(1);
     private final Map<String, Port> ports = new LinkedHashMap<>();
+    /** Ports removed while dpdk-dumpcap captured on them: still open, polled by no loop ({@link #closeCapturedAway}). */
+    private final List<Port> capturedAway = new ArrayList<>();
     private final Port[] byId = new Port[EthPort.MAX_PORTS];
     private final List<SwitchLoop> loops = new ArrayList<>();
     private RxAssignment rx;
@@ -267,6 +269,7 @@ public class SwitchNode {
             while (!stop.await(200, TimeUnit.MILLISECONDS)) {
                 if (System.nanoTime() - nextExpire >= 0) {
                     table.expire(System.nanoTime());
+                    closeCapturedAway();
                     nextExpire += 1_000_000_000L;
                 }
                 for (SwitchLoop l : loops) {
@@ -471,8 +474,37 @@ public class SwitchNode {
         rx.remove(p.eth.id);
         publish();
         int flushed = table.flush(p.eth.id);
+        String removed = name + ": port " + p.eth.id + " removed (" + flushed + " MAC" + (flushed == 1 ? "" : "s")
+                + " flushed)";
+        if (p.eth.captured()) {
+            byId[p.eth.id] = null;
+            capturedAway.add(p);
+            log(removed + "; its device " + p.eth.name + " stays open, polled by no loop, while dpdk-dumpcap captures"
+                    + " on it: closed when the capture stops");
+            return;
+        }
         detach(p);
-        log(name + ": port " + p.eth.id + " removed (" + flushed + " MAC" + (flushed == 1 ? "" : "s") + " flushed)");
+        log(removed);
+    }
+
+    /**
+     * Closes the removed ports whose capture has stopped (control thread, once a second). A port
+     * removed while dpdk-dumpcap captured on it stays open until then: DPDK's capture callbacks
+     * can only be taken off by the dumpcap, and a port closed with them on would leave them to
+     * the next port given its id, which would run them into the gone capture's memory.
+     */
+    synchronized void closeCapturedAway() {
+        for (var it = capturedAway.iterator(); it.hasNext(); ) {
+            Port p = it.next();
+            if (!p.eth.captured()) {
+                it.remove();
+                dp.removePort(p.eth);
+                if (p.cfg.type().equals(VHOST_USER)) {
+                    deleteQuietly(p.cfg.path());
+                }
+                log(p.cfg.name() + ": the capture on " + p.eth.name + " stopped; device closed");
+            }
+        }
     }
 
     private void detach(Port p) {

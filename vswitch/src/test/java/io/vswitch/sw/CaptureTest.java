@@ -37,8 +37,12 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>The pcapng (read by {@link PcapNg}, and by Scapy's rdpcap as a second, independent
  *       reader) holds two interfaces named after the devices, a's N frames inbound and b's N
  *       frames outbound, each exactly the frame sent, in order.
- *   <li>After the capture: the switch's mbufs in use are back to their baseline, and a second
- *       replay of the same frames is forwarded to b again.
+ *   <li>After the capture: the switch's mbufs in use are back to their baseline.
+ *   <li>A port removed while a third dumpcap captures on it stays open (polled by no loop) until
+ *       that capture stops, then is closed; a port added then takes its id, and a second replay
+ *       into it is forwarded to b (a port closed with DPDK's capture callbacks still on it would
+ *       leave them to the next port of its id, which crashed the switch: SIGSEGV in a mempool
+ *       driver, the gone dumpcap's mempool).
  * </ul>
  */
 class CaptureTest {
@@ -180,10 +184,27 @@ class CaptureTest {
             // the capture is over: no mbuf of the switch is held, and it forwards as before
             within(Duration.ofSeconds(10), () -> rpc("port.stats", null).get("mbufs_in_use").asInt() == baseline,
                     "mbufs in use back to their baseline " + baseline);
-            Proc rep2 = Proc.start("testpmd-replay-2", replayer(tmp.resolve("a.sock"), pcap, peerCpu, "2"), tmp);
+
+            // a port removed while it is captured stays open (DPDK's callbacks on it are the dumpcap's
+            // to take off) until the capture stops; then the next port may take its id safely
+            Proc dumpC = Proc.start("dumpcap-c", List.of("nice", "-n", "19", DUMPCAP, "--file-prefix=" + prefix, "-i",
+                    Integer.toString(aId), "-w", tmp.resolve("c.pcapng").toString()), tmp);
+            procs.add(dumpC);
+            dumpC.await("Packets captured:", Duration.ofSeconds(60));
+            rpc("port.del", JSON.createObjectNode().put("name", "a"));
+            sw.await("a: port " + aId + " removed .*; its device " + aDev + " stays open", Duration.ofSeconds(10));
+            JsonNode a2 = rpc("port.add", JSON.createObjectNode().put("name", "a2").put("type", "vhost-user")
+                    .put("path", tmp.resolve("a2.sock").toString()));
+            assertTrue(a2.get("port_id").asInt() != aId, "the captured device still holds port id " + aId + ": " + a2);
+            dumpC.stop(Duration.ofSeconds(20));
+            sw.await("a: the capture on " + aDev + " stopped; device closed", Duration.ofSeconds(10));
+            JsonNode a3 = rpc("port.add", JSON.createObjectNode().put("name", "a3").put("type", "vhost-user")
+                    .put("path", tmp.resolve("a3.sock").toString()));
+            assertEquals(aId, a3.get("port_id").asInt(), "DPDK gives the lowest free port id: the captured port's");
+            Proc rep2 = Proc.start("testpmd-replay-2", replayer(tmp.resolve("a3.sock"), pcap, peerCpu, "2"), tmp);
             procs.add(rep2);
             within(Duration.ofSeconds(30), () -> stats("b").get("tx_packets").asLong() == 2 * N,
-                    "the switch forwards the second replay to b");
+                    "the switch forwards the second replay, received on the captured port's id, to b");
             rep2.stop(Duration.ofSeconds(20));
             far.stop(Duration.ofSeconds(20));
             within(Duration.ofSeconds(10), () -> rpc("port.stats", null).get("mbufs_in_use").asInt() == baseline,
