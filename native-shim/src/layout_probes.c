@@ -14,6 +14,7 @@
 #include <rte_ethdev.h>
 #include <rte_eth_vhost.h>
 #include <rte_vhost.h>
+#include <rte_pdump.h>
 #include "vsshim.h"
 
 #define MAX_PROBES 244

@@ -32,7 +32,29 @@ uint16_t vs_mbuf_refcnt_update(struct rte_mbuf *m, int16_t v) { return rte_mbuf_
 
 uint16_t vs_mbuf_refcnt_read(const struct rte_mbuf *m) { return rte_mbuf_refcnt_read(m); }
 
+int vs_eth_rxtx_callbacks(uint16_t port_id)
+{
+    int n = 0;
+#ifdef RTE_ETHDEV_RXTX_CALLBACKS
+    if (port_id >= RTE_MAX_ETHPORTS)
+        return -1;
+    /* a started port's fast-path entry points at its callback lists (a stopped one's at NULLs) */
+    const struct rte_eth_fp_ops *p = &rte_eth_fp_ops[port_id];
+    for (int q = 0; q < RTE_MAX_QUEUES_PER_PORT; q++) {
+        if (p->rxq.clbk != NULL && __atomic_load_n(&p->rxq.clbk[q], __ATOMIC_RELAXED) != NULL)
+            n++;
+        if (p->txq.clbk != NULL && __atomic_load_n(&p->txq.clbk[q], __ATOMIC_RELAXED) != NULL)
+            n++;
+    }
+#else
+    (void)port_id;
+#endif
+    return n;
+}
+
 unsigned int vs_lcore_id(void) { return rte_lcore_id(); }
+
+void vs_lcore_take(unsigned int lcore_id) { RTE_PER_LCORE(_lcore_id) = lcore_id; }
 
 int vs_errno(void) { return rte_errno; }
 

@@ -34,8 +34,17 @@ void *vs_pktmbuf_mtod(struct rte_mbuf *m);
 uint16_t vs_mbuf_refcnt_update(struct rte_mbuf *m, int16_t v);
 uint16_t vs_mbuf_refcnt_read(const struct rte_mbuf *m);
 
+/* How many rx/tx burst callbacks (rte_eth_add_rx_callback, _tx_; DPDK's packet capture
+ * installs them while dpdk-dumpcap captures) a started port has over all its queues. */
+int vs_eth_rxtx_callbacks(uint16_t port_id);
+
 /* lcores, errno, time */
 unsigned int vs_lcore_id(void);
+/* Makes the calling thread lcore `lcore_id` (rte_lcore_id() returns it from now on):
+ * for a thread that stands in for an EAL worker lcore which stays parked (never
+ * launched), instead of rte_thread_register, which switches multi-process off for
+ * good (secondaries such as dpdk-dumpcap are then refused). LCORE_ID_ANY lets go. */
+void vs_lcore_take(unsigned int lcore_id);
 int vs_errno(void);
 uint64_t vs_rdtsc(void);
 

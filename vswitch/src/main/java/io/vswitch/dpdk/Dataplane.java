@@ -17,9 +17,9 @@ import java.util.function.Consumer;
  * reflector, the switch node and the generator differ only in what they put on it.
  *
  * <pre>
- *  checkCpus ─► ealArgs ─► open (rte_eal_init) ─► createPool ─► per port: startPort (configure, descriptors,
+ *  checkCpus ─► ealArgs ─► open (rte_eal_init, rte_pdump_init) ─► createPool ─► per port: startPort (configure, descriptors,
  *  rx/tx queues, events, start) ... removePort (events off, stop, close, detach)
- *  close: every port still open stopped and closed ─► pool freed ─► rte_eal_cleanup
+ *  close: every port still open stopped and closed ─► pool freed ─► rte_pdump_uninit ─► rte_eal_cleanup
  * </pre>
  *
  * Each rung checks its result and fails with a {@link DpdkException} naming the fix; close
@@ -148,9 +148,13 @@ public final class Dataplane implements AutoCloseable {
         return base.resolve(filePrefix);
     }
 
-    /** rte_eal_init: the ladder's DPDK part starts here. */
+    /**
+     * rte_eal_init: the ladder's DPDK part starts here; then the packet capture framework
+     * (rte_pdump_init, as testpmd does; {@link Pdump#note} says how to capture, or why not).
+     */
     public static Dataplane open(List<String> ealArgs) {
         Eal.init(ealArgs);
+        Pdump.init(ealArgs);
         return new Dataplane();
     }
 
@@ -230,6 +234,7 @@ public final class Dataplane implements AutoCloseable {
             }
             pools.clear();
         } finally {
+            Pdump.uninit();
             Eal.cleanup();           // whatever failed above: EAL's threads and runtime files go
         }
     }

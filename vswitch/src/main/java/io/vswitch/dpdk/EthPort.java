@@ -195,6 +195,16 @@ public final class EthPort {
         rte_eth_dev_close((short) id);
     }
 
+    /**
+     * True while rx/tx burst callbacks are installed on this started port: DPDK's packet capture
+     * puts them there while a dpdk-dumpcap captures on it and only that dumpcap takes them off
+     * (the primary process cannot). Closing a port that has them leaves them behind in ethdev, and
+     * the next port given this id runs them, into a capture that has gone: close it after.
+     */
+    public boolean captured() {
+        return io.vswitch.bindings.generated.vsshim_h.vs_eth_rxtx_callbacks((short) id) > 0;
+    }
+
     public Stats stats() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = a.allocate(rte_eth_stats.$LAYOUT);

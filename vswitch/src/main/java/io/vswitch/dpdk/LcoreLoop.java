@@ -27,9 +27,19 @@ public abstract class LcoreLoop implements Runnable {
     private volatile long threadId = -1;
     private volatile long allocBaseline;
     private volatile long allocFinal = -1;
+    private volatile int ealLcore = -1;
 
     protected LcoreLoop(int cpu) {
         this.cpu = cpu;
+    }
+
+    /**
+     * Before the thread starts: run as EAL lcore {@code lcoreId} (mapped to this loop's CPU by the
+     * EAL arguments, never launched) instead of registering a new one, so DPDK's multi-process
+     * channel stays on and dpdk-dumpcap can attach ({@link Lcore#pinAndTake}).
+     */
+    public final void standInForEalLcore(int lcoreId) {
+        this.ealLcore = lcoreId;
     }
 
     /** The packet loop: returns when {@link #running()} turns false. */
@@ -106,8 +116,10 @@ public abstract class LcoreLoop implements Runnable {
     }
 
     private void run(boolean javaThread) {
+        boolean taken = javaThread && ealLcore >= 0;
         try {
-            lcoreId = javaThread ? Lcore.pinAndRegister(cpu) : vsshim_h.vs_lcore_id();
+            lcoreId = taken ? Lcore.pinAndTake(cpu, ealLcore)
+                    : javaThread ? Lcore.pinAndRegister(cpu) : vsshim_h.vs_lcore_id();
             link();
             threadId = Thread.currentThread().threadId();
             allocBaseline = THREADS.getCurrentThreadAllocatedBytes();
@@ -116,7 +128,9 @@ public abstract class LcoreLoop implements Runnable {
         } catch (Throwable t) {
             failure = t;
         } finally {
-            if (javaThread && lcoreId >= 0) {
+            if (taken && lcoreId >= 0) {
+                Lcore.release();
+            } else if (javaThread && lcoreId >= 0) {
                 Lcore.unregister();
             }
             finished = true;

@@ -4,6 +4,7 @@ import io.vswitch.bindings.generated.rte_eal_h;
 import io.vswitch.bindings.generated.rte_ethdev_h;
 import io.vswitch.bindings.generated.rte_mbuf_h;
 import io.vswitch.bindings.generated.rte_mempool_h;
+import io.vswitch.bindings.generated.rte_pdump_h;
 import io.vswitch.bindings.generated.vsshim_h;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -41,6 +42,7 @@ public final class Prelink {
     static void run() {
         try {
             rte_eal_h.rte_eal_init$handle();
+            rte_pdump_h.rte_pdump_init$handle();
             rte_mbuf_h.rte_pktmbuf_pool_create$handle();
             rte_mempool_h.rte_mempool_in_use_count$handle();
             rte_eal_h.rte_eal_hotplug_add$handle();
@@ -56,6 +58,8 @@ public final class Prelink {
             rte_ethdev_h.rte_eth_macaddr_get$handle();
             rte_ethdev_h.rte_eth_link_get_nowait$handle();
             rte_eal_h.rte_thread_register$handle();
+            rte_eal_h.rte_lcore_is_enabled$handle();
+            vsshim_h.vs_lcore_take$handle();
             vsshim_h.vs_lcore_id$handle();
             vsshim_h.vs_pktmbuf_alloc_bulk$handle();
             vsshim_h.vs_mbuf_refcnt_update$handle();

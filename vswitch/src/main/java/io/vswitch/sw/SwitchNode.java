@@ -16,6 +16,7 @@ import io.vswitch.dpdk.DpdkIo;
 import io.vswitch.dpdk.EthPort;
 import io.vswitch.dpdk.Mempool;
 import io.vswitch.dpdk.PacketIo;
+import io.vswitch.dpdk.Pdump;
 import io.vswitch.dpdk.PortEvents;
 import io.vswitch.dpdk.Prelink;
 import io.vswitch.dpdk.Vdev;
@@ -144,6 +145,8 @@ public class SwitchNode {
     private final PrintStream out;
     private final CountDownLatch stop = new CountDownLatch(1);
     private final Map<String, Port> ports = new LinkedHashMap<>();
+    /** Ports removed while dpdk-dumpcap captured on them: still open, polled by no loop ({@link #closeCapturedAway}). */
+    private final List<Port> capturedAway = new ArrayList<>();
     private final Port[] byId = new Port[EthPort.MAX_PORTS];
     private final List<SwitchLoop> loops = new ArrayList<>();
     private RxAssignment rx;
@@ -170,7 +173,8 @@ public class SwitchNode {
 
     /** The EAL arguments: no devices (ports are hot-plugged), the control thread on the CPUs the loops leave. */
     static List<String> ealArgs(Config cfg, List<Integer> allowed) {
-        return Dataplane.ealArgs(new Dataplane.EalOptions("vswitch", cfg.cpus(), false, cfg.filePrefix(), cfg.noHuge(),
+        // loop lcores 1..n mapped to the loops' CPUs: each loop thread stands in for one (LcoreLoop.standInForEalLcore)
+        return Dataplane.ealArgs(new Dataplane.EalOptions("vswitch", cfg.cpus(), true, cfg.filePrefix(), cfg.noHuge(),
                 cfg.memoryMb(), List.of(), false, cfg.ealExtra()), allowed);
     }
 
@@ -209,6 +213,7 @@ public class SwitchNode {
         List<String> eal = ealArgs(cfg, allowed);
         log("EAL " + String.join(" ", eal.subList(1, eal.size())));
         dp = Dataplane.open(eal);
+        log(Pdump.note());
         List<Thread> threads = new ArrayList<>();
         Thread statsThread = null;
         Thread eventThread = null;
@@ -227,6 +232,7 @@ public class SwitchNode {
                 SwitchLoop loop = new SwitchLoop(cfg.cpus()[l], io, sink, l, cfg.burst(),
                         new Forwarding(table, new PortCounters(EthPort.MAX_PORTS)),
                         new SwitchLoop.Plan(0, new int[0], new int[0], none));
+                loop.standInForEalLcore(l + 1);      // not rte_thread_register: dpdk-dumpcap can attach
                 loops.add(loop);
                 threads.add(Thread.ofPlatform().name("poll-cpu" + cfg.cpus()[l]).unstarted(loop));
             }
@@ -263,6 +269,7 @@ public class SwitchNode {
             while (!stop.await(200, TimeUnit.MILLISECONDS)) {
                 if (System.nanoTime() - nextExpire >= 0) {
                     table.expire(System.nanoTime());
+                    closeCapturedAway();
                     nextExpire += 1_000_000_000L;
                 }
                 for (SwitchLoop l : loops) {
@@ -467,8 +474,37 @@ public class SwitchNode {
         rx.remove(p.eth.id);
         publish();
         int flushed = table.flush(p.eth.id);
+        String removed = name + ": port " + p.eth.id + " removed (" + flushed + " MAC" + (flushed == 1 ? "" : "s")
+                + " flushed)";
+        if (p.eth.captured()) {
+            byId[p.eth.id] = null;
+            capturedAway.add(p);
+            log(removed + "; its device " + p.eth.name + " stays open, polled by no loop, while dpdk-dumpcap captures"
+                    + " on it: closed when the capture stops");
+            return;
+        }
         detach(p);
-        log(name + ": port " + p.eth.id + " removed (" + flushed + " MAC" + (flushed == 1 ? "" : "s") + " flushed)");
+        log(removed);
+    }
+
+    /**
+     * Closes the removed ports whose capture has stopped (control thread, once a second). A port
+     * removed while dpdk-dumpcap captured on it stays open until then: DPDK's capture callbacks
+     * can only be taken off by the dumpcap, and a port closed with them on would leave them to
+     * the next port given its id, which would run them into the gone capture's memory.
+     */
+    synchronized void closeCapturedAway() {
+        for (var it = capturedAway.iterator(); it.hasNext(); ) {
+            Port p = it.next();
+            if (!p.eth.captured()) {
+                it.remove();
+                dp.removePort(p.eth);
+                if (p.cfg.type().equals(VHOST_USER)) {
+                    deleteQuietly(p.cfg.path());
+                }
+                log(p.cfg.name() + ": the capture on " + p.eth.name + " stopped; device closed");
+            }
+        }
     }
 
     private void detach(Port p) {

@@ -185,6 +185,44 @@ public final class vsshim_h {
         }
     }
 
+    private static final class vs_lcore_take$ {
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(JAVA_INT);
+        static final MemorySegment ADDR = NativeLibs.find("vs_lcore_take");
+        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+    /** {@snippet lang=c : void vs_lcore_take(unsigned int lcore_id) } */
+    public static FunctionDescriptor vs_lcore_take$descriptor() { return vs_lcore_take$.DESC; }
+    public static MethodHandle vs_lcore_take$handle() { return vs_lcore_take$.HANDLE; }
+    public static MemorySegment vs_lcore_take$address() { return vs_lcore_take$.ADDR; }
+    public static void vs_lcore_take(int lcore_id) {
+        try {
+            vs_lcore_take$.HANDLE.invokeExact(lcore_id);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("unreachable", t);
+        }
+    }
+
+    private static final class vs_eth_rxtx_callbacks$ {
+        static final FunctionDescriptor DESC = FunctionDescriptor.of(JAVA_INT, JAVA_SHORT);
+        static final MemorySegment ADDR = NativeLibs.find("vs_eth_rxtx_callbacks");
+        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+    /** {@snippet lang=c : int vs_eth_rxtx_callbacks(uint16_t port_id) } */
+    public static FunctionDescriptor vs_eth_rxtx_callbacks$descriptor() { return vs_eth_rxtx_callbacks$.DESC; }
+    public static MethodHandle vs_eth_rxtx_callbacks$handle() { return vs_eth_rxtx_callbacks$.HANDLE; }
+    public static MemorySegment vs_eth_rxtx_callbacks$address() { return vs_eth_rxtx_callbacks$.ADDR; }
+    public static int vs_eth_rxtx_callbacks(short port_id) {
+        try {
+            return (int) vs_eth_rxtx_callbacks$.HANDLE.invokeExact(port_id);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("unreachable", t);
+        }
+    }
+
     private static final class vs_errno$ {
         static final FunctionDescriptor DESC = FunctionDescriptor.of(JAVA_INT);
         static final MemorySegment ADDR = NativeLibs.find("vs_errno");
