@@ -22,6 +22,10 @@ import java.util.Locale;
  * {@link Harness} starts it: pinned, fresh socket and EAL prefix), then, one after the other
  * against that same reflector process, {@code bin/vswitch-gen}
  * <ol>
+ * <li>unpaced for {@code --warmup} seconds (none with {@code --warmup 0}), its result unused: the
+ *     reflector's first seconds (bin/vswitch's JIT compiling its poll loop) would otherwise fall
+ *     into the search's first trial, the unpaced one that sets its upper bound, and lower our NDR;
+ *     testpmd gets the same warm-up;
  * <li>with {@code --ndr --trial T}: the start's NDR (the generator's RFC 2544 zero-loss search,
  *     which first measures its unpaced rate as the upper bound);
  * <li>per share, ascending: {@code --rate <share x NDR>pps} for {@code --warmup} + {@code --window}
@@ -71,6 +75,15 @@ final class LatencyHarness implements Campaign.Starter {
         return c;
     }
 
+    /** vswitch-gen's command for the warm-up: unpaced, {@code --warmup} seconds measured (nothing before), or null for {@code --warmup 0}. */
+    static List<String> warmupCommand(Harness.Settings s, int queues, int size, Path sock, String prefix, Path json) {
+        if (s.warmup() == 0) return null;
+        List<String> c = new ArrayList<>(Harness.generatorCommand(s, Generator.VSWITCH_GEN, queues, size, sock, prefix, json));
+        c.set(c.indexOf("--duration") + 1, Integer.toString(s.warmup()));
+        c.set(c.indexOf("--warmup") + 1, "0");
+        return c;
+    }
+
     /** vswitch-gen's command for a run at {@code share} of {@code ndrPps}: the sweep's warm-up and window at a fixed packet rate. */
     static List<String> shareCommand(Harness.Settings s, int queues, int size, Path sock, String prefix, Path json, double ndrPps, double share) {
         List<String> c = new ArrayList<>(Harness.generatorCommand(s, Generator.VSWITCH_GEN, queues, size, sock, prefix, json));
@@ -116,6 +129,15 @@ final class LatencyHarness implements Campaign.Starter {
             refl = Child.start("reflector " + r.id(), Harness.reflectorCommand(s, r, q, List.of(sock), rPrefix, statsJson, false),
                     logs.resolve(name + "-reflector.log"));
             Harness.awaitReady(refl, List.of(sock), r.kind() == ReflectorKind.VSWITCH ? Harness.VSWITCH_READY : null, Duration.ofSeconds(30));
+
+            String wp = tag + "g" + id + "w";
+            Path warmJson = logs.resolve(name + "-warmup-generator.json");
+            List<String> warm = warmupCommand(s, q, p.size(), sock, wp, warmJson);
+            if (warm != null) {
+                prefixes.add(wp);
+                runGen("warm-up", warm, warmJson, logs.resolve(name + "-warmup-generator.log"), refl,
+                        Duration.ofSeconds(s.warmup() + 60L));
+            }
 
             String gp = tag + "g" + id + "n";
             prefixes.add(gp);

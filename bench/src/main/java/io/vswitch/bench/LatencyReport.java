@@ -79,20 +79,33 @@ public final class LatencyReport {
                 "p99.9 us", "loss %", "p99.9 / testpmd"));
         TreeSet<Integer> sizes = new TreeSet<>();
         for (PointResult r : rs) sizes.add(r.point().size());
+        int behind = 0;
         for (int size : sizes)
             for (PointResult r : rs) {
                 if (r.point().size() != size) continue;
                 Summary ndr = r.rxMpps();
                 for (double share : LatencyPoints.shares(r)) {
                     At a = At.of(r, share);
+                    boolean slow = fellBehind(r, share);
+                    if (slow) behind++;
                     t.row(List.of(size + " B", r.point().config().reflector().label(), Integer.toString(r.point().config().queues()),
                             LatencyPoints.pct(share), Results.fmt(ndr.median(), 3) + " (" + Results.fmt(ndr.best(), 3) + ")",
-                            Results.fmt(a.txMpps().median(), 3), us(a.p50Ns().median()), us(a.p99Ns().median()), us(a.p999Ns().median()),
+                            Results.fmt(a.txMpps().median(), 3) + (slow ? " *" : ""), us(a.p50Ns().median()), us(a.p99Ns().median()), us(a.p999Ns().median()),
                             Results.fmt(a.loss().median() * 100, 4), Results.fmt(p999Ratio(rs, r.point(), share), 3)));
                 }
             }
+        String note = behind == 0 ? "" : "* the generator offered less than " + Math.round(BEHIND * 100) + "% of the rate asked (share x NDR) "
+                + "in some start: it fell behind (a busy generator CPU?), so that row's load is lower than its share says\n";
         return "Latency at a fixed load (vswitch-gen, each start at a share of its own NDR): median of up to " + maxN
-                + " start(s); NDR median (best)\n" + t + verdict(rs) + "\n";
+                + " start(s); NDR median (best)\n" + t + note + verdict(rs) + "\n";
+    }
+
+    /** A run offered less than this share of the rate it was given: the generator could not keep the pace. */
+    static final double BEHIND = 0.95;
+
+    /** Whether in any start the generator offered less than {@link #BEHIND} of the rate asked at {@code share}. */
+    static boolean fellBehind(PointResult r, double share) {
+        return LatencyPoints.runsAt(r, share).stream().anyMatch(x -> x.txPps() < BEHIND * x.ratePps());
     }
 
     private static String us(double ns) {

@@ -243,7 +243,7 @@ final class SweepCommand implements Callable<Integer> {
             extra.put("rate_shares", ls.shares());
             extra.put("ndr_trial_s", ls.ndrTrial());
             if (ls.ndrPrecision() != null) extra.put("ndr_precision_pct", ls.ndrPrecision());
-            extra.put("latency_method", "per start: the reflector started once; bin/vswitch-gen --ndr --trial " + Results.num(ls.ndrTrial())
+            extra.put("latency_method", "per start: the reflector started once; bin/vswitch-gen unpaced for warmup_s (result unused), then --ndr --trial " + Results.num(ls.ndrTrial())
                     + " finds the NDR (zero loss) of that start; then per share, ascending, bin/vswitch-gen --rate <share x NDR>pps for "
                     + "warmup_s + window_s against the same reflector process; latency is the generator's HdrHistogram of the window "
                     + "(--latency-sample auto); rx_* of the point are the NDRs");

@@ -140,6 +140,12 @@ class LatencyPointsTest {
         assertFalse(LatencyHarness.ndrCommand(s, new LatencyHarness.Settings(List.of(0.5), 2, null), 1, 64, sock, "g", Path.of("x"))
                 .contains("--ndr-precision"), "vswitch-gen's default unless given");
         assertTrue(LatencyHarness.ndrTimeout(2).toSeconds() >= 60 + 30 * 2, "30 trials fit");
+        List<String> warm = LatencyHarness.warmupCommand(s, 1, 64, sock, "gw", Path.of("/tmp/w/w.json"));
+        assertEquals("1", warm.get(warm.indexOf("--duration") + 1), "unpaced for the sweep's warm-up");
+        assertEquals("0", warm.get(warm.indexOf("--warmup") + 1));
+        assertFalse(warm.contains("--rate") || warm.contains("--ndr"));
+        assertEquals(null, LatencyHarness.warmupCommand(new Harness.Settings(Path.of("/repo"), Path.of("/tmp/w"), 0, 3, 1, 0, true, "t"), 1, 64,
+                sock, "gw", Path.of("x")), "--warmup 0: no warm-up run");
     }
 
     // ---- the generator's JSON ----
@@ -215,6 +221,20 @@ class LatencyPointsTest {
         assertTrue(t.contains("64 B, macswap, 1q: p99.9 at 50% of NDR 32.00 us (ours) vs 29.00 us (testpmd): 1.103, target <= 1.1 NOT met"
                 + " (3/3 start(s))"), t);
         assertFalse(t.contains("1518 B, macswap"), "no testpmd at 1518 B: no verdict there");
+    }
+
+    @Test
+    void rowsWhereTheGeneratorFellBehindAreMarked() throws Exception {
+        double ndr = 10e6;
+        ShareRun slow = new ShareRun(0.5, 5e6, 4.5e6, 4.5e6, 0, 1000, 1000, 2000, 3000, 4000);
+        PointResult r = new PointResult(new Point(new Config(Reflector.parse("vswitch-io"), Generator.VSWITCH_GEN, 1), 64),
+                List.of(new Measurement(ndr, ndr, 0, 1, 1, new double[0], 1, List.of(at(0.1, ndr, 1, 2, 3, 0), slow))));
+        assertTrue(LatencyReport.fellBehind(r, 0.5));
+        assertFalse(LatencyReport.fellBehind(r, 0.1));
+        String t = LatencyReport.report(List.of(r));
+        assertTrue(t.contains("4.500 *"), t);
+        assertTrue(t.contains("* the generator offered less than 95% of the rate asked"), t);
+        assertFalse(LatencyReport.report(sample()).contains("fell behind"));
     }
 
     @Test

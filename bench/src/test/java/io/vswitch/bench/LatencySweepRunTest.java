@@ -106,7 +106,8 @@ class LatencySweepRunTest {
             s.map(p -> p.getFileName().toString()).sorted().forEach(logs::add);
         }
         assertTrue(logs.stream().filter(f -> f.endsWith("-ndr-generator.json")).count() == 2
-                && logs.stream().filter(f -> f.endsWith("-50pct-generator.json")).count() == 2, logs.toString());
+                && logs.stream().filter(f -> f.endsWith("-50pct-generator.json")).count() == 2
+                && logs.stream().filter(f -> f.endsWith("-warmup-generator.json")).count() == 2, logs.toString());
     }
 
     /** Holds /tmp/vswitch-bench.lock (flock(1), as the README's runs take it) until the returned process's stdin is closed. */
