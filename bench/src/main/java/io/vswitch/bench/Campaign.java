@@ -50,7 +50,9 @@ final class Campaign {
             double left = elapsed / (i + 1) * (order.size() - i - 1);
             String what = p.config().topology() == Peers.Topology.TWO_PORT_LOOP ? "forwarded %.3f Mpps, received %.3f Mpps"
                     : "RX %.3f Mpps, TX %.3f Mpps";
-            out.printf(Locale.ROOT, what + " (%.1f s; %d left, ~%.0f s)%n", m.rxPps() / 1e6, m.txPps() / 1e6, m.seconds(),
+            if (!m.shares().isEmpty()) out.printf(Locale.ROOT, "%s (%.1f s; %d left, ~%.0f s)%n", LatencyPoints.progress(m), m.seconds(),
+                    order.size() - i - 1, left);
+            else out.printf(Locale.ROOT, what + " (%.1f s; %d left, ~%.0f s)%n", m.rxPps() / 1e6, m.txPps() / 1e6, m.seconds(),
                     order.size() - i - 1, left);
         }
     }

@@ -66,9 +66,21 @@ public final class Harness implements Campaign.Starter {
      * @param latP99Ns 99th percentile latency (NaN when not measured)
      * @param rxPerSecond RX rate of each second of the window, if the generator reports it
      * @param seconds wall time of the whole start
+     * @param shares a latency point's runs at fixed shares of this start's NDR (sweep --rate, {@link LatencyPoints}); then
+     *     tx/rx/loss/latency above are those of the NDR trial and rx is the NDR. Empty for every other point
      */
     public record Measurement(double txPps, double rxPps, double lossRatio, double latP50Ns, double latP99Ns, double[] rxPerSecond,
-            double seconds) {}
+            double seconds, List<LatencyPoints.ShareRun> shares) {
+        public Measurement {
+            shares = shares == null ? List.of() : List.copyOf(shares);
+        }
+
+        /** A throughput measurement (no latency shares). */
+        public Measurement(double txPps, double rxPps, double lossRatio, double latP50Ns, double latP99Ns, double[] rxPerSecond,
+                double seconds) {
+            this(txPps, rxPps, lossRatio, latP50Ns, latP99Ns, rxPerSecond, seconds, List.of());
+        }
+    }
 
     private final Settings s;
     private final String tag;

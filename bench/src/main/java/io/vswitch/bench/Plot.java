@@ -60,6 +60,7 @@ public final class Plot {
 
     /** What the lines measure: reflected, and with sweep --switch's points also forwarded (by bin/vswitch, both ports). */
     static String title(List<PointResult> rs) {
+        if (!rs.isEmpty() && rs.stream().allMatch(LatencyPoints::isLatency)) return "Zero-loss (NDR)";
         boolean loop = rs.stream().anyMatch(r -> r.point().config().topology() == Peers.Topology.TWO_PORT_LOOP);
         boolean one = rs.stream().anyMatch(r -> r.point().config().topology() == Peers.Topology.ONE_PORT);
         if (!loop) return "Reflected";

@@ -262,29 +262,53 @@ public final class Results {
 
     /** One row per point with its statistics over starts. */
     public static String csv(List<PointResult> rs) {
-        StringBuilder b = new StringBuilder(Csv.row(CSV_HEADER));
+        // sweep --rate's latency points: more columns (LatencyReport.CSV_COLUMNS) and a row per share
+        boolean latency = rs.stream().anyMatch(LatencyPoints::isLatency);
+        List<Object> head = new ArrayList<>(CSV_HEADER);
+        if (latency) head.addAll(LatencyReport.CSV_COLUMNS);
+        StringBuilder b = new StringBuilder(Csv.row(head));
         for (PointResult r : rs) {
+            if (LatencyPoints.isLatency(r)) {
+                for (List<Object> row : LatencyReport.csvRows(rs, r)) b.append(Csv.row(row));
+                continue;
+            }
             Point p = r.point();
             Summary rx = r.rxMpps();
-            b.append(Csv.row(List.of(p.config().reflector().id(), p.config().generator().id(), p.config().queues(), p.size(), r.runs().size(),
-                    num(rx.median()), num(rx.min()), num(rx.max()), num(rx.mean()), num(r.txMpps().median()), num(r.rxMbps().median()),
-                    num(r.txMbps().median()), num(r.rxMbps().best()), num(r.loss().median()), num(r.latP50Ns().median()),
-                    num(r.latP99Ns().median()), p.config().topology().id())));
+            List<Object> row = new ArrayList<>(List.of(p.config().reflector().id(), p.config().generator().id(), p.config().queues(), p.size(),
+                    r.runs().size(), num(rx.median()), num(rx.min()), num(rx.max()), num(rx.mean()), num(r.txMpps().median()),
+                    num(r.rxMbps().median()), num(r.txMbps().median()), num(r.rxMbps().best()), num(r.loss().median()),
+                    num(r.latP50Ns().median()), num(r.latP99Ns().median()), p.config().topology().id()));
+            if (latency) row.addAll(LatencyReport.noCells(LatencyReport.CSV_COLUMNS.size()));
+            b.append(Csv.row(row));
         }
         return b.toString();
     }
 
     /** One row per process start, in the order they ran. */
     public static String runsCsv(List<PointResult> rs) {
-        StringBuilder b = new StringBuilder(Csv.row(List.of("reflector", "generator", "queues", "size", "start", "tx_pps", "rx_pps",
-                "loss_ratio", "latency_p50_ns", "latency_p99_ns", "seconds", "topology")));
+        boolean latency = rs.stream().anyMatch(LatencyPoints::isLatency);
+        List<Object> head = new ArrayList<>(List.of("reflector", "generator", "queues", "size", "start", "tx_pps", "rx_pps",
+                "loss_ratio", "latency_p50_ns", "latency_p99_ns", "seconds", "topology"));
+        if (latency) head.addAll(LatencyReport.RUNS_CSV_COLUMNS);
+        StringBuilder b = new StringBuilder(Csv.row(head));
         for (PointResult r : rs) {
             Point p = r.point();
             for (int i = 0; i < r.runs().size(); i++) {
                 Measurement m = r.runs().get(i);
-                b.append(Csv.row(List.of(p.config().reflector().id(), p.config().generator().id(), p.config().queues(), p.size(), i + 1,
-                        num(m.txPps()), num(m.rxPps()), num(m.lossRatio()), num(m.latP50Ns()), num(m.latP99Ns()), num(m.seconds()),
-                        p.config().topology().id())));
+                List<Object> label = List.of(p.config().reflector().id(), p.config().generator().id(), p.config().queues(), p.size(), i + 1);
+                if (!m.shares().isEmpty()) {
+                    for (List<Object> cells : LatencyReport.runRows(p, m)) {
+                        List<Object> row = new ArrayList<>(label);
+                        row.addAll(cells);
+                        b.append(Csv.row(row));
+                    }
+                    continue;
+                }
+                List<Object> row = new ArrayList<>(label);
+                row.addAll(List.of(num(m.txPps()), num(m.rxPps()), num(m.lossRatio()), num(m.latP50Ns()), num(m.latP99Ns()), num(m.seconds()),
+                        p.config().topology().id()));
+                if (latency) row.addAll(LatencyReport.noCells(LatencyReport.RUNS_CSV_COLUMNS.size()));
+                b.append(Csv.row(row));
             }
         }
         return b.toString();
@@ -313,7 +337,8 @@ public final class Results {
             else if (v instanceof List<?> l) {
                 ArrayNode a = st.putArray(k);
                 for (Object o : l) {
-                    if (o instanceof Number n) a.add(n.longValue());
+                    if (o instanceof Double || o instanceof Float) a.add(((Number) o).doubleValue());
+                    else if (o instanceof Number n) a.add(n.longValue());
                     else a.add(String.valueOf(o));
                 }
             } else st.put(k, String.valueOf(v));
@@ -341,7 +366,9 @@ public final class Results {
                 ArrayNode per = run.putArray("rx_pps_per_second");
                 for (double d : m.rxPerSecond()) per.add(d);
                 run.put("seconds", m.seconds());
+                LatencyReport.json(run, m);
             }
+            LatencyReport.json(o, rs, r);
         }
         try {
             return Json.PRETTY.writeValueAsString(doc) + "\n";

@@ -131,6 +131,8 @@ final class Runner {
             String sub = (setup.plotNote().isEmpty() ? env.get("cpu_model") : setup.plotNote()) + ", DPDK " + env.get("dpdk") + ", "
                     + env.get("git_commit").substring(0, Math.min(12, env.get("git_commit").length()));
             for (Path p : Plot.write(dir, sub, rs)) out.println("plot: " + p);
+            Path lat = LatencyReport.plot(dir, sub, rs);
+            if (lat != null) out.println("plot: " + lat);
         }
         out.println("results: " + dir.resolve("results.csv") + ", " + dir.resolve("results.json") + ", per start: " + dir.resolve("runs.csv"));
         if (failed != null) {

@@ -27,9 +27,17 @@ import picocli.CommandLine.ParameterException;
                 + "--mode io, each with two vhost ports on one lcore, driven by one testpmd whose two virtio-user ports macswap a "
                 + "seeded, fixed population of frames in a loop; the rate is what bin/vswitch forwarded (its --stats-json tx_pps, "
                 + "both ports). Prints a switch table with the ratio switch/reflector and the verdict at 64 B (target >= 0.8).", "",
+                "With --rate SHARES it measures latency at a fixed load instead (issue 14): per reflector x queues x size and per "
+                + "process start, the reflector is started once, bin/vswitch-gen --ndr finds that start's zero-loss rate (NDR), then "
+                + "bin/vswitch-gen runs at each share of it (--rate 0.1,0.5,0.9: 10, 50, 90 %% of the NDR, in pps) for --warmup + "
+                + "--window and records p50/p99/p99.9 and loss. Prints size x reflector x share with our p99.9 over testpmd's "
+                + "(same mode) and the verdict at 50 %% (target <= 1.1); results.csv gets a row per share, results.json a latency "
+                + "section per point, latency-p999.png the curves.", "",
                 "Run it under the shared lock: flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --quick",
                 "                         flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --guest --quick",
-                "                         flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --switch-only --sizes 64,1518 --starts 5"},
+                "                         flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --switch-only --sizes 64,1518 --starts 5",
+                "                         flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --rate 0.1,0.5,0.9 --sizes 64,1518 "
+                        + "--reflectors vswitch-macswap,testpmd-macswap --starts 5"},
         footer = {"", "Exit codes: 0 ok, 1 a run failed (partial results written), 2 usage or set-up."})
 final class SweepCommand implements Callable<Integer> {
     static final List<Integer> ALL_SIZES = List.of(64, 128, 256, 512, 1024, 1518);
@@ -95,12 +103,27 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--starts", paramLabel = "N", description = "Process starts per point (default: 3; --quick or --guest: 1)")
     Integer starts;
 
+    @Option(names = "--rate", split = ",", paramLabel = "SHARE", description = "Latency at a fixed load: shares of each start's NDR, "
+            + "e.g. 0.1,0.5,0.9 (or 10%%,50%%,90%%), each above 0 and at most 1; measures these instead of throughput, driven by "
+            + "vswitch-gen (default queues: 1)")
+    List<String> rateShares;
+
+    @Option(names = "--ndr-trial", paramLabel = "SECONDS", description = "With --rate: length of each NDR search trial "
+            + "(vswitch-gen --trial; default: 2, --quick: 1)")
+    Double ndrTrial;
+
+    @Option(names = "--ndr-precision", paramLabel = "PERCENT", description = "With --rate: stop the NDR search when its bracket is this "
+            + "narrow (vswitch-gen --ndr-precision; default: vswitch-gen's, 1)")
+    Double ndrPrecision;
+
     @Mixin
     CommonOptions common;
 
     /** The points this invocation measures, defaults applied. */
     List<Point> points() {
         if (guest && (withSwitch || switchOnly)) throw new IllegalArgumentException("--switch and --switch-only run on the host: drop --guest");
+        if (rateShares != null) return latencyPoints();
+        if (ndrTrial != null || ndrPrecision != null) throw new IllegalArgumentException("--ndr-trial and --ndr-precision go with --rate");
         if (guest) return guestPoints();
         if (drivers != null || guestCpus != null || guestMemory != null || guestMemBackend != null || qemu != null)
             throw new IllegalArgumentException("--drivers, --guest-cpus, --guest-memory, --guest-mem-backend and --qemu need --guest");
@@ -124,6 +147,27 @@ final class SweepCommand implements Callable<Integer> {
         List<Point> out = new ArrayList<>(Peers.points(rf, gs, qs, sz));
         if (withSwitch) out.addAll(Peers.switchPoints(sz));
         return out;
+    }
+
+    /** sweep --rate's points: reflectors x queues x sizes, driven by vswitch-gen ({@link LatencyPoints}). */
+    List<Point> latencyPoints() {
+        if (guest) throw new IllegalArgumentException("--rate measures latency on the host with vswitch-gen: drop --guest");
+        if (withSwitch || switchOnly)
+            throw new IllegalArgumentException("--rate measures latency through the reflectors only (not yet through the switch): drop "
+                    + "--switch/--switch-only");
+        if (generators != null)
+            throw new IllegalArgumentException("--rate drives with vswitch-gen (flowgen measures no latency): drop --generators");
+        latencySettings();
+        List<Integer> sz = sizes != null ? sizes : quick ? QUICK_SIZES : ALL_SIZES;
+        List<Integer> qs = queues != null ? queues : LatencyPoints.DEFAULT_QUEUES;
+        List<Reflector> rf = new ArrayList<>();
+        for (String r : reflectors != null ? reflectors : DEFAULT_REFLECTORS) rf.add(Reflector.parse(r));
+        return LatencyPoints.points(rf, qs, sz);
+    }
+
+    /** The --rate shares and the NDR search's settings. */
+    LatencyHarness.Settings latencySettings() {
+        return new LatencyHarness.Settings(LatencyPoints.parseShares(rateShares), ndrTrial != null ? ndrTrial : quick ? 1 : 2, ndrPrecision);
     }
 
     /**
@@ -194,6 +238,20 @@ final class SweepCommand implements Callable<Integer> {
                     + "ports on one lcore; one dpdk-testpmd with two virtio-user ports, --forward-mode=macswap --port-topology=loop, "
                     + "each port's frames addressed to the other port, seeded with 'start tx_first " + Harness.LOOP_SEED_BURSTS
                     + "'; rx = mean of bin/vswitch's --stats-json tx_pps (both ports) over the window, tx = its rx_pps");
+        if (rateShares != null) {
+            LatencyHarness.Settings ls = latencySettings();
+            extra.put("rate_shares", ls.shares());
+            extra.put("ndr_trial_s", ls.ndrTrial());
+            if (ls.ndrPrecision() != null) extra.put("ndr_precision_pct", ls.ndrPrecision());
+            extra.put("latency_method", "per start: the reflector started once; bin/vswitch-gen unpaced for warmup_s (result unused), then --ndr --trial " + Results.num(ls.ndrTrial())
+                    + " finds the NDR (zero loss) of that start; then per share, ascending, bin/vswitch-gen --rate <share x NDR>pps for "
+                    + "warmup_s + window_s against the same reflector process; latency is the generator's HdrHistogram of the window "
+                    + "(--latency-sample auto); rx_* of the point are the NDRs");
+            Runner.Setup setup = new Runner.Setup(Runner.missing(common.root(), common.testpmd, pts), st -> new LatencyHarness(st, ls),
+                    "reflector on CPU " + common.reflectorCpu + ", generator on CPU " + common.generatorCpu, "", "", Map.of());
+            return Runner.execute("sweep-latency", common, warmup(), window(), pts, n, extra, LatencyReport::report, true, setup,
+                    System.out, System.err);
+        }
         if (!guest) return Runner.execute("sweep", common, warmup(), window(), pts, n, extra, Results::tables, true, System.out, System.err);
         Runner.Setup setup = GuestHarness.setup(common, qemu != null ? qemu : "qemu-system-x86_64", guestCpus(), guestMemory(),
                 guestMemBackend != null ? guestMemBackend : io.vswitch.vm.VmSpec.Memory.auto);

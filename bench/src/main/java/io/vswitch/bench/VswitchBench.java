@@ -42,9 +42,21 @@ public final class VswitchBench implements java.util.concurrent.Callable<Integer
         }
     }
 
-    /** Builds the command line (for tests). */
+    /**
+     * Builds the command line (for tests). A bad option or value prints one line, {@code
+     * vswitch-bench sweep: <message> (see vswitch-bench sweep --help)}, and exits 2, as the other
+     * programs do ({@code io.vswitch.Cli}), not the message followed by the whole usage text.
+     */
     static CommandLine commandLine() {
-        return new CommandLine(new VswitchBench()).setCaseInsensitiveEnumValuesAllowed(true);
+        CommandLine cl = new CommandLine(new VswitchBench()).setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            String prog = ex.getCommandLine().getCommandSpec().qualifiedName();
+            java.io.PrintWriter err = ex.getCommandLine().getErr();
+            err.println(prog + ": " + ex.getMessage() + " (see " + prog + " --help)");
+            err.flush();
+            return 2;
+        });
+        return cl;
     }
 
     public static void main(String[] args) throws Exception {
