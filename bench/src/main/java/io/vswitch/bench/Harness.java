@@ -194,7 +194,7 @@ public final class Harness implements Campaign.Starter {
     /**
      * The loop's testpmd for {@code flows} IP flows; with {@code server} its virtio-user ports are
      * the vhost-user servers ({@code server=1}: Open vSwitch's dpdkvhostuserclient ports connect
-     * to them). With more than one flow it is seeded by flowgen ({@link #seed}):
+     * to them). With more than one flow it is seeded by flowgen and then forwards in mac mode ({@link #seed}):
      * {@code --flowgen-flows=N} (frames to N destination IPs), {@code --no-flush-rx} (the seeded
      * frames waiting in the RX rings survive the switch to macswap) and {@code --txpkts} the
      * frame size (flowgen takes the FCS off itself).
@@ -214,8 +214,9 @@ public final class Harness implements Campaign.Starter {
     }
 
     /** How the loop is seeded with more than one flow, for results.json. */
-    static final String SEED_METHOD = "seeded by testpmd flowgen --flowgen-flows=N (N destination IPs, one source, both MACs fixed) for "
-            + "200 ms, then stop and macswap with --no-flush-rx: the population is what the rings held";
+    static final String SEED_METHOD = "seeded by testpmd flowgen --flowgen-flows=N (N destination IPs) for 200 ms, then stop and "
+            + "--forward-mode mac (each port's MAC as source, the other's as destination) with --no-flush-rx: the population is what the "
+            + "rings held";
 
     /** How long flowgen seeds the loop with many flows: ample time to fill the rings at any rate the switches reach. */
     static final int FLOWGEN_SEED_MS = 200;
@@ -231,17 +232,22 @@ public final class Harness implements Campaign.Starter {
 
     /**
      * One flow: {@code start tx_first} {@value #LOOP_SEED_BURSTS}, a fixed population of 512
-     * frames. More flows: testpmd 22.11's {@code --txonly-multi-flow} (what tx_first would send)
-     * varies only the third byte of the source IP with an 8-bit counter, 256 flows at most, so
-     * flowgen seeds instead: {@code --flowgen-flows=N} frames to N destination IPs (198.18.0.2 + i,
-     * one source, UDP ports fixed), between the same two MACs, for {@value #FLOWGEN_SEED_MS} ms;
-     * then {@code stop} and macswap. The population is what the rings hold when flowgen stops
-     * (flowgen offers far more than a switch forwards, so the rings are full: up to the two RX
-     * rings' 2 x 1024 frames, every flow among them).
+     * frames, macswapped. More flows: testpmd 22.11's {@code --txonly-multi-flow} (what tx_first
+     * would send) varies only the third byte of the source IP with an 8-bit counter, 256 flows at
+     * most, so flowgen seeds instead: {@code --flowgen-flows=N} frames to N destination IPs
+     * (10.253.0.0 + i, source 10.254.0.0, UDP 1000 to 1001) for {@value #FLOWGEN_SEED_MS} ms,
+     * then {@code stop}. flowgen addresses every frame from 00:01:02:03:04:00 to
+     * 00:01:02:03:04:01 whatever the port, which a learning switch cannot loop, so the loop then
+     * runs testpmd's {@code mac} mode, not macswap: each frame leaves a port with that port's MAC
+     * as source and the other port's ({@code --eth-peer}) as destination, the same addresses the
+     * one-flow loop carries (only the seeded frames' first crossing is flooded). The population is
+     * what the rings hold when flowgen stops: flowgen offers far more than a switch forwards, so
+     * the guest's TX rings are full, and what fits in the RX rings stays (up to 2 x 1024 frames,
+     * every flow among them).
      */
     static Seed seed(int flows) {
         if (flows == 1) return new Seed(List.of("start tx_first " + LOOP_SEED_BURSTS), 0, List.of());
-        return new Seed(List.of("set fwd flowgen", "start"), FLOWGEN_SEED_MS, List.of("stop", "set fwd macswap", "start"));
+        return new Seed(List.of("set fwd flowgen", "start"), FLOWGEN_SEED_MS, List.of("stop", "set fwd mac", "start"));
     }
 
     /** Runs one start of {@code p}. Logs stay in {@code workDir/logs}. */

@@ -64,7 +64,7 @@ final class OvsReport {
             verdicts.append(verdict(loop, f, 64, TARGET_64)).append(verdict(loop, f, 1518, TARGET_1518));
         }
         return "Our switch vs Open vSwitch (issue 14): bin/vswitch --mode switch vs OVS-DPDK NORMAL, 2 vhost ports, one poll thread on the "
-                + "same CPU, testpmd's 2-port macswap loop; Mpps forwarded (both ports), median (best) of up to " + maxN + " start(s)\n" + t
+                + "same CPU, testpmd's 2-port loop (macswap; mac with N flows); Mpps forwarded (both ports), median (best) of up to " + maxN + " start(s)\n" + t
                 + verdicts + "\n";
     }
 

@@ -234,7 +234,7 @@ class OvsSweepTest {
         assertFalse(c.contains("--txpkts=60"));
         assertEquals(List.of("--flowgen-flows=1024", "--no-flush-rx"), c.subList(c.size() - 2, c.size()));
         assertEquals(new Harness.Seed(List.of("start tx_first 8"), 0, List.of()), Harness.seed(1));
-        assertEquals(new Harness.Seed(List.of("set fwd flowgen", "start"), 200, List.of("stop", "set fwd macswap", "start")), Harness.seed(1024));
+        assertEquals(new Harness.Seed(List.of("set fwd flowgen", "start"), 200, List.of("stop", "set fwd mac", "start")), Harness.seed(1024));
     }
 
     // ---- presentation and files
@@ -255,7 +255,7 @@ class OvsSweepTest {
         String t = OvsReport.table(sample());
         assertEquals("""
                 Our switch vs Open vSwitch (issue 14): bin/vswitch --mode switch vs OVS-DPDK NORMAL, 2 vhost ports, one poll thread on the \
-                same CPU, testpmd's 2-port macswap loop; Mpps forwarded (both ports), median (best) of up to 3 start(s)
+                same CPU, testpmd's 2-port loop (macswap; mac with N flows); Mpps forwarded (both ports), median (best) of up to 3 start(s)
                                            |          64 B         1518 B
                 ---------------------------+-----------------------------
                 ours, 1 flow               |  9.00 (10.00)    3.00 (3.00)
