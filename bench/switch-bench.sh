@@ -8,6 +8,7 @@
 #
 #   bench/switch-bench.sh                          # 64 B and 1518 B, 5 starts each, about 4 minutes
 #   bench/switch-bench.sh --sizes 64 --starts 3 --window 5
+#   bench/switch-bench.sh --switches ours,ovs --switch-flows 1,1024   # our switch vs Open vSwitch with DPDK (issue 14)
 #   bench/switch-bench.sh --help                   # every sweep option
 #
 # Defaults --sizes 64,1518 --starts 5 unless given. It takes the shared benchmark lock itself

@@ -56,7 +56,7 @@ final class AbCommand implements Callable<Integer> {
         List<Point> out = new ArrayList<>();
         for (String m : ms)
             for (int s : sz)
-                for (ReflectorKind k : ReflectorKind.values())
+                for (ReflectorKind k : List.of(ReflectorKind.VSWITCH, ReflectorKind.TESTPMD))
                     out.add(new Point(new Peers.Config(new Reflector(k, m), g, queues), s));
         return out;
     }

@@ -46,10 +46,16 @@ final class Child {
      * {@link #send} writes to (an interactive testpmd), held open until the child exits.
      */
     static Child start(String role, List<String> command, Path log, boolean stdinPipe) throws IOException {
+        return start(role, command, log, stdinPipe, java.util.Map.of());
+    }
+
+    /** As {@link #start(String, List, Path, boolean)}, with {@code env} added to the environment it inherits. */
+    static Child start(String role, List<String> command, Path log, boolean stdinPipe, java.util.Map<String, String> env) throws IOException {
         Files.createDirectories(log.toAbsolutePath().getParent());
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(stdinPipe ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().putAll(env);
         Files.writeString(log, "$ " + String.join(" ", command) + "\n", StandardCharsets.UTF_8);
         Process p = pb.start();
         Child c = new Child(role, command, log, p);

@@ -46,13 +46,24 @@ public final class Harness implements Campaign.Starter {
      * @param generatorCpu the CPU the generator runs on
      * @param noHuge run the reflectors without hugepages ({@code --no-huge -m 1024})
      * @param testpmd the dpdk-testpmd binary
+     * @param ovsVswitchd Open vSwitch's DPDK daemon, for the two-port loop's {@code ovs} switch
      */
     public record Settings(Path root, Path workDir, int warmup, int window, int reflectorCpu, int generatorCpu, boolean noHuge,
-            String testpmd) {
+            String testpmd, Path ovsVswitchd) {
         public Settings {
             if (warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0 seconds");
             if (window < 1) throw new IllegalArgumentException("--window must be >= 1 second");
             if (reflectorCpu < 0 || generatorCpu < 0) throw new IllegalArgumentException("CPUs must be >= 0");
+        }
+
+        /** With Debian's ovs-vswitchd-dpdk ({@link OvsPeer#VSWITCHD}) for sweep --switches ovs. */
+        public Settings(Path root, Path workDir, int warmup, int window, int reflectorCpu, int generatorCpu, boolean noHuge, String testpmd) {
+            this(root, workDir, warmup, window, reflectorCpu, generatorCpu, noHuge, testpmd, OvsPeer.VSWITCHD);
+        }
+
+        /** The same with another ovs-vswitchd binary. */
+        public Settings withOvs(Path binary) {
+            return new Settings(root, workDir, warmup, window, reflectorCpu, generatorCpu, noHuge, testpmd, binary);
         }
     }
 
@@ -189,14 +200,66 @@ public final class Harness implements Campaign.Starter {
      * as flowgen's are.
      */
     static List<String> loopCommand(Settings s, int size, List<Path> socks, String prefix) {
+        return loopCommand(s, size, 1, socks, prefix, false);
+    }
+
+    /**
+     * The loop's testpmd for {@code flows} IP flows; with {@code server} its virtio-user ports are
+     * the vhost-user servers ({@code server=1}: Open vSwitch's dpdkvhostuserclient ports connect
+     * to them). With more than one flow it is seeded by flowgen and then forwards in mac mode ({@link #seed}):
+     * {@code --flowgen-flows=N} (frames to N destination IPs), {@code --no-flush-rx} (the seeded
+     * frames waiting in the RX rings survive the switch to macswap) and {@code --txpkts} the
+     * frame size (flowgen takes the FCS off itself).
+     */
+    static List<String> loopCommand(Settings s, int size, int flows, List<Path> socks, String prefix, boolean server) {
         String cpu = Integer.toString(s.generatorCpu());
         List<String> c = new ArrayList<>(List.of("stdbuf", "-oL", s.testpmd(), "--lcores", "0@" + cpu + ",1@" + cpu, "--file-prefix", prefix,
                 "--no-pci", "--single-file-segments"));
         for (int i = 0; i < socks.size(); i++)
-            c.addAll(List.of("--vdev", "net_virtio_user" + i + ",path=" + socks.get(i) + ",mac=" + LOOP_MACS.get(i) + ",queue_size=1024"));
+            c.addAll(List.of("--vdev", "net_virtio_user" + i + ",path=" + socks.get(i) + ",mac=" + LOOP_MACS.get(i) + ",queue_size=1024"
+                    + (server ? ",server=1" : "")));
         c.addAll(List.of("--", "-i", "--forward-mode=macswap", "--port-topology=loop", "--nb-cores=1", "--rxd=1024", "--txd=1024",
-                "--eth-peer=0," + LOOP_MACS.get(1), "--eth-peer=1," + LOOP_MACS.get(0), "--txpkts=" + (size - 4), "--total-num-mbufs=32768"));
+                "--eth-peer=0," + LOOP_MACS.get(1), "--eth-peer=1," + LOOP_MACS.get(0), "--txpkts=" + (flows > 1 ? size : size - 4),
+                "--total-num-mbufs=32768"));
+        if (flows > 1) c.addAll(List.of("--flowgen-flows=" + flows, "--no-flush-rx"));
         return c;
+    }
+
+    /** How the loop is seeded with more than one flow, for results.json. */
+    static final String SEED_METHOD = "seeded by testpmd flowgen --flowgen-flows=N (N destination IPs) for 200 ms, then stop and "
+            + "--forward-mode mac (each port's MAC as source, the other's as destination) with --no-flush-rx: the population is what the "
+            + "rings held";
+
+    /** How long flowgen seeds the loop with many flows: ample time to fill the rings at any rate the switches reach. */
+    static final int FLOWGEN_SEED_MS = 200;
+
+    /**
+     * The commands that seed the loop, then wait {@code pauseMs}, then the {@code after} commands.
+     *
+     * @param before sent first
+     * @param pauseMs pause before {@code after}
+     * @param after sent last (empty for one flow)
+     */
+    record Seed(List<String> before, int pauseMs, List<String> after) {}
+
+    /**
+     * One flow: {@code start tx_first} {@value #LOOP_SEED_BURSTS}, a fixed population of 512
+     * frames, macswapped. More flows: testpmd 22.11's {@code --txonly-multi-flow} (what tx_first
+     * would send) varies only the third byte of the source IP with an 8-bit counter, 256 flows at
+     * most, so flowgen seeds instead: {@code --flowgen-flows=N} frames to N destination IPs
+     * (10.253.0.0 + i, source 10.254.0.0, UDP 1000 to 1001) for {@value #FLOWGEN_SEED_MS} ms,
+     * then {@code stop}. flowgen addresses every frame from 00:01:02:03:04:00 to
+     * 00:01:02:03:04:01 whatever the port, which a learning switch cannot loop, so the loop then
+     * runs testpmd's {@code mac} mode, not macswap: each frame leaves a port with that port's MAC
+     * as source and the other port's ({@code --eth-peer}) as destination, the same addresses the
+     * one-flow loop carries (only the seeded frames' first crossing is flooded). The population is
+     * what the rings hold when flowgen stops: flowgen offers far more than a switch forwards, so
+     * the guest's TX rings are full, and what fits in the RX rings stays (up to 2 x 1024 frames,
+     * every flow among them).
+     */
+    static Seed seed(int flows) {
+        if (flows == 1) return new Seed(List.of("start tx_first " + LOOP_SEED_BURSTS), 0, List.of());
+        return new Seed(List.of("set fwd flowgen", "start"), FLOWGEN_SEED_MS, List.of("stop", "set fwd mac", "start"));
     }
 
     /** Runs one start of {@code p}. Logs stay in {@code workDir/logs}. */
@@ -221,23 +284,65 @@ public final class Harness implements Campaign.Starter {
         Reflector r = p.config().reflector();
         Generator g = p.config().generator();
         Child refl = null, gen = null;
+        OvsPeer.Layout ovs = r.kind() == ReflectorKind.OVS
+                ? new OvsPeer.Layout(s.workDir().resolve("ovs-" + id), "vsb" + ProcessHandle.current().pid() % 1_000_000 + "n" + id % 10_000,
+                        rPrefix, s.reflectorCpu(), socks)
+                : null;
+        java.util.concurrent.atomic.AtomicBoolean ovsOwned = new java.util.concurrent.atomic.AtomicBoolean();
         Runnable cleanup = () -> {
             try {
                 for (Path sock : socks) Files.deleteIfExists(sock);
             } catch (IOException ignored) {
                 // best effort at exit
             }
+            if (ovsOwned.get()) OvsPeer.cleanup(ovs);
             cleanEal(rPrefix);
             cleanEal(gPrefix);
         };
         Child.atExit(cleanup);
+        OvsPeer.Running running = null;
         try {
+            if (ovs != null) {
+                OvsPeer.checkDevicesFree(ovs);
+                ovsOwned.set(true);
+                running = OvsPeer.start(ovs, s.ovsVswitchd(), logs, name);
+                gen = Child.start("generator " + g.id(), loopCommand(s, p.size(), p.config().flows(), socks, gPrefix, true), gLog, true);
+                OvsPeer.Running o = running;
+                Measurement m = measureLoop(gen, o.vswitchd, p.config().flows(), new LoopSampler() {
+                    OvsPeer.Counters c0;
+                    long t0ns;
+
+                    @Override
+                    public void awaitGuest(Child guest) throws RunFailure, InterruptedException {
+                        o.awaitGuest(guest, Duration.ofSeconds(60));
+                    }
+
+                    @Override
+                    public void open() throws RunFailure, IOException, InterruptedException {
+                        c0 = o.counters();
+                        t0ns = System.nanoTime();
+                    }
+
+                    @Override
+                    public Measurement close(double seconds) throws RunFailure, IOException, InterruptedException {
+                        OvsPeer.Counters c1 = o.counters();
+                        return countersWindow(c0, c1, (System.nanoTime() - t0ns) / 1e9, seconds);
+                    }
+                }, t0);
+                gen = null;
+                running.stop();
+                running = null;
+                if (!(m.rxPps() > 0))
+                    throw new RunFailure("nothing was forwarded by OVS (RX 0 pps, TX " + Math.round(m.txPps()) + " pps)\n" + o.vswitchd.tail(25));
+                return new Measurement(m.txPps(), m.rxPps(), m.lossRatio(), m.latP50Ns(), m.latP99Ns(), m.rxPerSecond(),
+                        (System.nanoTime() - t0) / 1e9);
+            }
             refl = Child.start("reflector " + r.id(), reflectorCommand(s, r, p.config().queues(), socks, rPrefix, statsJson, false), rLog);
             awaitReady(refl, socks, r.kind() == ReflectorKind.VSWITCH ? VSWITCH_READY : null, Duration.ofSeconds(30));
             Measurement m;
             if (loop) {
-                gen = Child.start("generator " + g.id(), loopCommand(s, p.size(), socks, gPrefix), gLog, true);
-                m = measureLoop(gen, refl, statsJson, t0);
+                gen = Child.start("generator " + g.id(), loopCommand(s, p.size(), p.config().flows(), socks, gPrefix, false), gLog, true);
+                m = measureLoop(gen, refl, p.config().flows(), statsSampler(statsJson), t0);
             } else {
                 gen = Child.start("generator " + g.id(), generatorCommand(s, g, p.config().queues(), p.size(), socks.get(0), gPrefix, genJson),
                         gLog);
@@ -256,6 +361,7 @@ public final class Harness implements Campaign.Starter {
         } finally {
             if (gen != null) gen.stop(Duration.ofSeconds(5));
             if (refl != null) refl.stop(Duration.ofSeconds(5));
+            if (running != null) running.kill();
             cleanup.run();
             Child.cancelAtExit(cleanup);
         }
@@ -287,23 +393,69 @@ public final class Harness implements Campaign.Starter {
         return new Measurement(w.txPps(), w.rxPps(), loss, Double.NaN, Double.NaN, w.rxPerSecond(), (System.nanoTime() - t0) / 1e9);
     }
 
+    /** Where the two-port loop's rates come from: bin/vswitch's stats lines, or OVS's port counters. */
+    interface LoopSampler {
+        /** Returns once the switch can forward the guest's frames (its prompt has been seen). */
+        default void awaitGuest(Child guest) throws RunFailure, InterruptedException {}
+
+        /** The window opens. */
+        void open() throws RunFailure, IOException, InterruptedException;
+
+        /** The window closes: what was forwarded (rx) and offered (tx) over it; {@code seconds} since the start began. */
+        Measurement close(double seconds) throws RunFailure, IOException, InterruptedException;
+    }
+
+    /** bin/vswitch's --stats-json lines written during the window ({@link #loopWindow}). */
+    static LoopSampler statsSampler(Path statsJson) {
+        return new LoopSampler() {
+            int from;
+
+            @Override
+            public void open() throws IOException {
+                from = statsLines(statsJson).size();
+            }
+
+            @Override
+            public Measurement close(double seconds) throws RunFailure, IOException {
+                return loopWindow(statsLines(statsJson), from, seconds);
+            }
+        };
+    }
+
     /**
-     * The two-port loop: wait for testpmd's prompt, seed the loop, let it run the warm-up, then
-     * take bin/vswitch's stats lines written during the window (see {@link #loopWindow}); stop
-     * testpmd with {@code stop} and {@code quit} (it goes first, as in {@link #measureFlowgen}).
+     * A switch's counters at the window's two ends ({@code dt} seconds apart): frames it
+     * transmitted per second (forwarded: the point's rx), received (offered: its tx), and the loss
+     * between them; the per-second series is the one mean.
      */
-    private Measurement measureLoop(Child gen, Child refl, Path statsJson, long t0) throws RunFailure, IOException, InterruptedException {
-        awaitReady(gen, List.of(), TESTPMD_PROMPT, Duration.ofSeconds(30));
-        gen.send("start tx_first " + LOOP_SEED_BURSTS);
+    static Measurement countersWindow(OvsPeer.Counters c0, OvsPeer.Counters c1, double dt, double seconds) {
+        double offered = (c1.rx() - c0.rx()) / dt, forwarded = (c1.tx() - c0.tx()) / dt;
+        return new Measurement(offered, forwarded, offered > 0 ? Math.max(0, 1 - forwarded / offered) : Double.NaN, Double.NaN, Double.NaN,
+                new double[] {forwarded}, seconds);
+    }
+
+    /**
+     * The two-port loop: wait for testpmd's prompt (and for the switch to take the guest), seed
+     * the loop ({@link #seed}), let it run the warm-up, then measure the window with
+     * {@code sampler}; stop testpmd with {@code stop} and {@code quit} (it goes first, as in
+     * {@link #measureFlowgen}).
+     */
+    private Measurement measureLoop(Child gen, Child refl, int flows, LoopSampler sampler, long t0)
+            throws RunFailure, IOException, InterruptedException {
+        awaitReady(gen, List.of(), TESTPMD_PROMPT, Duration.ofSeconds(60));
+        sampler.awaitGuest(gen);
+        Seed seed = seed(flows);
+        for (String c : seed.before()) gen.send(c);
+        if (seed.pauseMs() > 0) Thread.sleep(seed.pauseMs());
+        for (String c : seed.after()) gen.send(c);
         hold(s.warmup(), gen, refl);
-        int from = statsLines(statsJson).size();
+        sampler.open();
         hold(s.window(), gen, refl);
-        List<String> lines = statsLines(statsJson);
+        Measurement m = sampler.close((System.nanoTime() - t0) / 1e9);
         gen.send("stop");
         gen.send("quit");
         int rc = gen.await(Duration.ofSeconds(15));
         if (!cleanExit(false, rc)) throw new RunFailure("the generator (testpmd loop) " + exitText(rc) + " when told to quit\n" + gen.tail(30));
-        return loopWindow(lines, from, (System.nanoTime() - t0) / 1e9);
+        return m;
     }
 
     /** Waits {@code seconds}, failing as soon as either child exits. */

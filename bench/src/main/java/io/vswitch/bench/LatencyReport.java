@@ -162,7 +162,7 @@ public final class LatencyReport {
         Summary rx = r.rxMpps();
         ndrRow.addAll(List.of(num(rx.median()), num(rx.min()), num(rx.max()), num(rx.mean()), num(r.txMpps().median()), num(r.rxMbps().median()),
                 num(r.txMbps().median()), num(r.rxMbps().best()), num(r.loss().median()), num(r.latP50Ns().median()), num(r.latP99Ns().median()),
-                p.config().topology().id(), "ndr", num(rx.median()), "", "", "", "", ""));
+                p.config().topology().id(), p.config().switchName(), p.config().flows(), "ndr", num(rx.median()), "", "", "", "", ""));
         out.add(ndrRow);
         for (double share : LatencyPoints.shares(r)) {
             At a = At.of(r, share);
@@ -170,7 +170,7 @@ public final class LatencyReport {
             row.addAll(List.of(num(a.rxMpps().median()), num(a.rxMpps().min()), num(a.rxMpps().max()), num(a.rxMpps().mean()),
                     num(a.txMpps().median()), num(Results.mbps(a.rxMpps().median() * 1e6, p.size())),
                     num(Results.mbps(a.txMpps().median() * 1e6, p.size())), num(Results.mbps(a.rxMpps().best() * 1e6, p.size())),
-                    num(a.loss().median()), num(a.p50Ns().median()), num(a.p99Ns().median()), p.config().topology().id(), num(share),
+                    num(a.loss().median()), num(a.p50Ns().median()), num(a.p99Ns().median()), p.config().topology().id(), p.config().switchName(), p.config().flows(), num(share),
                     num(rx.median()), num(a.ratePps().median()), num(a.samples().median()), num(a.p999Ns().median()), num(a.p999Ns().max()),
                     num(p999Ratio(rs, p, share))));
             out.add(row);
@@ -187,10 +187,10 @@ public final class LatencyReport {
     static List<List<Object>> runRows(Point p, Measurement m) {
         List<List<Object>> out = new ArrayList<>();
         out.add(new ArrayList<>(List.of(num(m.txPps()), num(m.rxPps()), num(m.lossRatio()), num(m.latP50Ns()), num(m.latP99Ns()),
-                num(m.seconds()), p.config().topology().id(), "ndr", num(m.rxPps()), "", "", "")));
+                num(m.seconds()), p.config().topology().id(), p.config().switchName(), p.config().flows(), "ndr", num(m.rxPps()), "", "", "")));
         for (ShareRun x : m.shares())
             out.add(new ArrayList<>(List.of(num(x.txPps()), num(x.rxPps()), num(x.lossRatio()), num(x.p50Ns()), num(x.p99Ns()), "",
-                    p.config().topology().id(), num(x.share()), num(m.rxPps()), num(x.ratePps()), x.latSamples(), num(x.p999Ns()))));
+                    p.config().topology().id(), p.config().switchName(), p.config().flows(), num(x.share()), num(m.rxPps()), num(x.ratePps()), x.latSamples(), num(x.p999Ns()))));
         return out;
     }
 

@@ -13,7 +13,9 @@ public final class Peers {
         /** {@code bin/vswitch}. */
         VSWITCH("vswitch"),
         /** {@code dpdk-testpmd} in a forwarding mode. */
-        TESTPMD("testpmd");
+        TESTPMD("testpmd"),
+        /** Open vSwitch with DPDK ({@code ovs-vswitchd-dpdk}), bridge with the NORMAL action: only on the two-port loop ({@link OvsPeer}). */
+        OVS("ovs");
 
         final String label;
 
@@ -33,9 +35,18 @@ public final class Peers {
         /** {@code bin/vswitch --mode switch}: forwards port to port, so it needs {@link Topology#TWO_PORT_LOOP}. */
         public static final Reflector SWITCH = new Reflector(ReflectorKind.VSWITCH, "switch");
 
+        /** Open vSwitch with DPDK, one bridge, the default NORMAL action (MAC learning): the two-port loop's other switch. */
+        public static final Reflector OVS = new Reflector(ReflectorKind.OVS, "normal");
+
         public Reflector {
             boolean theSwitch = kind == ReflectorKind.VSWITCH && mode.equals("switch");
-            if (!MODES.contains(mode) && !theSwitch) throw new IllegalArgumentException("unknown reflector mode '" + mode + "'; modes: " + MODES);
+            if (kind == ReflectorKind.OVS ? !mode.equals("normal") : !MODES.contains(mode) && !theSwitch)
+                throw new IllegalArgumentException("unknown reflector mode '" + mode + "'; modes: " + MODES);
+        }
+
+        /** A switch of the two-port loop ({@link #SWITCH} or {@link #OVS}), not a reflector. */
+        public boolean isSwitch() {
+            return equals(SWITCH) || equals(OVS);
         }
 
         /** Parses {@code vswitch-io}, {@code testpmd-macswap}, ... */
@@ -48,11 +59,12 @@ public final class Peers {
             if (dash > 0) {
                 String kind = t.substring(0, dash), mode = t.substring(dash + 1);
                 for (ReflectorKind k : ReflectorKind.values()) {
-                    if (k.label.equals(kind) && MODES.contains(mode)) return new Reflector(k, mode);
+                    if (k != ReflectorKind.OVS && k.label.equals(kind) && MODES.contains(mode)) return new Reflector(k, mode);
                 }
             }
             throw new IllegalArgumentException("unknown reflector '" + s.strip() + "'; give vswitch-MODE or testpmd-MODE with MODE one of "
-                    + String.join(", ", MODES) + " (e.g. vswitch-macswap)");
+                    + String.join(", ", MODES) + " (e.g. vswitch-macswap)"
+                    + (t.startsWith("ovs") ? "; Open vSwitch is a switch: sweep --switch-only --switches ours,ovs" : ""));
         }
 
         /** Command-line form, {@code vswitch-io}. */
@@ -184,21 +196,37 @@ public final class Peers {
         }
     }
 
-    /** One column of a sweep's plot: reflector x generator x queue count. */
-    public record Config(Reflector reflector, Generator generator, int queues) {
+    /**
+     * One column of a sweep's plot: reflector x generator x queue count, and for the two-port loop
+     * the number of IP flows its frames carry (1 elsewhere; see {@link Harness#loopCommand}).
+     */
+    public record Config(Reflector reflector, Generator generator, int queues, int flows) {
         public Config {
             if (queues < 1 || queues > 8) throw new IllegalArgumentException("queues must be 1..8, got " + queues);
             boolean loop = generator.topology() == Topology.TWO_PORT_LOOP;
-            if (reflector.equals(Reflector.SWITCH) && !loop)
+            if (reflector.isSwitch() && !loop)
                 throw new IllegalArgumentException("the switch needs the two-port loop (sweep --switch), not " + generator.id());
-            if (loop && (reflector.kind() != ReflectorKind.VSWITCH || queues != 1))
+            if (loop && (reflector.kind() == ReflectorKind.TESTPMD || queues != 1))
                 throw new IllegalArgumentException("the two-port loop drives bin/vswitch with one queue, not " + reflector.id() + " with " + queues);
+            if (flows < 1 || flows > MAX_FLOWS) throw new IllegalArgumentException("--switch-flows must be 1.." + MAX_FLOWS + ", got " + flows);
+            if (flows > 1 && !loop) throw new IllegalArgumentException("flows are a two-port loop setting (sweep --switch-flows)");
         }
 
-        /** e.g. {@code vswitch macswap <- flowgen, 2q}; for the two-port loop {@code vswitch switch <-> testpmd-loop, 2 ports, 1q}. */
+        /** One flow: every point but the two-port loop's with {@code --switch-flows N}. */
+        public Config(Reflector reflector, Generator generator, int queues) {
+            this(reflector, generator, queues, 1);
+        }
+
+        /** e.g. {@code vswitch macswap <- flowgen, 2q}; for the two-port loop {@code vswitch switch <-> testpmd-loop, 2 ports, 1q} (and {@code , 1024 flows}). */
         public String label() {
-            if (topology() == Topology.TWO_PORT_LOOP) return reflector.label() + " <-> " + generator.id() + ", 2 ports, " + queues + "q";
+            if (topology() == Topology.TWO_PORT_LOOP)
+                return reflector.label() + " <-> " + generator.id() + ", 2 ports, " + queues + "q" + (flows > 1 ? ", " + flows + " flows" : "");
             return reflector.label() + " <- " + generator.id() + ", " + queues + "q";
+        }
+
+        /** results' {@code switch} column: {@code ours} (bin/vswitch --mode switch), {@code ovs}, or "" for a reflector. */
+        public String switchName() {
+            return reflector.equals(Reflector.SWITCH) ? Switch.OURS.id() : reflector.equals(Reflector.OVS) ? Switch.OVS.id() : "";
         }
 
         public Topology topology() {
@@ -218,16 +246,61 @@ public final class Peers {
         }
     }
 
+    /** Most IP flows the loop can be seeded with ({@code --flowgen-flows}; far more than any ring holds frames). */
+    public static final int MAX_FLOWS = 65536;
+
+    /** The switches {@code sweep --switches} compares on the two-port loop. */
+    public enum Switch {
+        /** bin/vswitch --mode switch (with bin/vswitch --mode io as issue 6's two-port reference). */
+        OURS("ours"),
+        /** Open vSwitch with DPDK, NORMAL action ({@link OvsPeer}). */
+        OVS("ovs");
+
+        private final String id;
+
+        Switch(String id) {
+            this.id = id;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        /** {@code ours} or {@code ovs}. */
+        public static Switch parse(String s) {
+            String t = s.strip().toLowerCase(Locale.ROOT);
+            for (Switch w : values()) if (w.id.equals(t)) return w;
+            throw new IllegalArgumentException("unknown switch '" + s.strip() + "'; give ours and/or ovs (e.g. --switches ours,ovs)");
+        }
+    }
+
     /**
      * Issue 6's comparison: per size, the switch and then bin/vswitch --mode io, both with two
      * vhost ports and one queue, driven by the two-port testpmd loop. Switch and reflector of a
      * size are neighbours, so within a round they run close together in time.
      */
     public static List<Point> switchPoints(List<Integer> sizes) {
+        return switchPoints(sizes, List.of(Switch.OURS), List.of(1));
+    }
+
+    /**
+     * The two-port loop's points: per size, per flow count, each switch ({@code ours} brings
+     * bin/vswitch --mode io along at one flow, issue 6's reference; the io reflector does not read
+     * headers, so more flows change nothing for it). Points of one size and flow count are
+     * neighbours, so within a round they run close together in time.
+     */
+    public static List<Point> switchPoints(List<Integer> sizes, List<Switch> switches, List<Integer> flows) {
         List<Point> out = new ArrayList<>();
         for (int s : sizes)
-            for (Reflector r : List.of(Reflector.SWITCH, new Reflector(ReflectorKind.VSWITCH, "io")))
-                out.add(new Point(new Config(r, Generator.TESTPMD_LOOP, 1), s));
+            for (int f : flows)
+                for (Switch w : switches) {
+                    if (w == Switch.OVS) {
+                        out.add(new Point(new Config(Reflector.OVS, Generator.TESTPMD_LOOP, 1, f), s));
+                        continue;
+                    }
+                    out.add(new Point(new Config(Reflector.SWITCH, Generator.TESTPMD_LOOP, 1, f), s));
+                    if (f == 1) out.add(new Point(new Config(new Reflector(ReflectorKind.VSWITCH, "io"), Generator.TESTPMD_LOOP, 1), s));
+                }
         return out;
     }
 

@@ -254,11 +254,13 @@ public final class Results {
     /**
      * results.csv's columns. {@code topology} (last, so that the columns before it keep their
      * places) is {@code one-port} (rx = what the generator got back) or {@code two-port-loop}
-     * (sweep --switch: rx = what bin/vswitch forwarded, tx = what it received).
+     * (sweep --switch: rx = what the switch forwarded, tx = what it received); {@code switch} is
+     * {@code ours} or {@code ovs} for the loop's switches ("" for reflectors) and {@code flows}
+     * the IP flows of the loop's frames (1 elsewhere).
      */
     static final List<String> CSV_HEADER = List.of("reflector", "generator", "queues", "size", "starts", "rx_mpps_median", "rx_mpps_min",
             "rx_mpps_max", "rx_mpps_mean", "tx_mpps_median", "rx_mbps_median", "tx_mbps_median", "rx_mbps_best", "loss_ratio_median",
-            "latency_p50_ns_median", "latency_p99_ns_median", "topology");
+            "latency_p50_ns_median", "latency_p99_ns_median", "topology", "switch", "flows");
 
     /** One row per point with its statistics over starts. */
     public static String csv(List<PointResult> rs) {
@@ -277,7 +279,8 @@ public final class Results {
             List<Object> row = new ArrayList<>(List.of(p.config().reflector().id(), p.config().generator().id(), p.config().queues(), p.size(),
                     r.runs().size(), num(rx.median()), num(rx.min()), num(rx.max()), num(rx.mean()), num(r.txMpps().median()),
                     num(r.rxMbps().median()), num(r.txMbps().median()), num(r.rxMbps().best()), num(r.loss().median()),
-                    num(r.latP50Ns().median()), num(r.latP99Ns().median()), p.config().topology().id()));
+                    num(r.latP50Ns().median()), num(r.latP99Ns().median()), p.config().topology().id(), p.config().switchName(),
+                    p.config().flows()));
             if (latency) row.addAll(LatencyReport.noCells(LatencyReport.CSV_COLUMNS.size()));
             b.append(Csv.row(row));
         }
@@ -288,7 +291,7 @@ public final class Results {
     public static String runsCsv(List<PointResult> rs) {
         boolean latency = rs.stream().anyMatch(LatencyPoints::isLatency);
         List<Object> head = new ArrayList<>(List.of("reflector", "generator", "queues", "size", "start", "tx_pps", "rx_pps",
-                "loss_ratio", "latency_p50_ns", "latency_p99_ns", "seconds", "topology"));
+                "loss_ratio", "latency_p50_ns", "latency_p99_ns", "seconds", "topology", "switch", "flows"));
         if (latency) head.addAll(LatencyReport.RUNS_CSV_COLUMNS);
         StringBuilder b = new StringBuilder(Csv.row(head));
         for (PointResult r : rs) {
@@ -306,7 +309,7 @@ public final class Results {
                 }
                 List<Object> row = new ArrayList<>(label);
                 row.addAll(List.of(num(m.txPps()), num(m.rxPps()), num(m.lossRatio()), num(m.latP50Ns()), num(m.latP99Ns()), num(m.seconds()),
-                        p.config().topology().id()));
+                        p.config().topology().id(), p.config().switchName(), p.config().flows()));
                 if (latency) row.addAll(LatencyReport.noCells(LatencyReport.RUNS_CSV_COLUMNS.size()));
                 b.append(Csv.row(row));
             }
@@ -350,6 +353,7 @@ public final class Results {
             ObjectNode o = points.addObject();
             o.put("reflector", p.config().reflector().id()).put("generator", p.config().generator().id())
                     .put("queues", p.config().queues()).put("size", p.size()).put("topology", p.config().topology().id())
+                    .put("switch", p.config().switchName()).put("flows", p.config().flows())
                     .put("starts", r.runs().size());
             summary(o, "rx_mpps", r.rxMpps());
             summary(o, "tx_mpps", r.txMpps());

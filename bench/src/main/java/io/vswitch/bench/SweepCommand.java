@@ -33,12 +33,19 @@ import picocli.CommandLine.ParameterException;
                 + "--window and records p50/p99/p99.9 and loss. Prints size x reflector x share with our p99.9 over testpmd's "
                 + "(same mode) and the verdict at 50 %% (target <= 1.1); results.csv gets a row per share, results.json a latency "
                 + "section per point, latency-p999.png the curves.", "",
+                "--switches ours,ovs puts Open vSwitch with DPDK (Debian's openvswitch-switch-dpdk, bridge with the NORMAL action, "
+                + "one PMD thread on --reflector-cpu) on the same loop next to our switch, started and stopped by the bench with its "
+                + "own database and run directory under --out; --switch-flows 1,1024 seeds the loop with that many IP flows. "
+                + "Prints the table our switch vs OVS (Mpps median (best), ratio ours/OVS) per size and flow count.", "",
                 "Run it under the shared lock: flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --quick",
                 "                         flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --guest --quick",
                 "                         flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --switch-only --sizes 64,1518 --starts 5",
+                "                         flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --switch-only --switches ours,ovs "
+                + "--switch-flows 1,1024 --sizes 64,1518 --starts 5",
                 "                         flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --rate 0.1,0.5,0.9 --sizes 64,1518 "
                         + "--reflectors vswitch-macswap,testpmd-macswap --starts 5"},
-        footer = {"", "Exit codes: 0 ok, 1 a run failed (partial results written), 2 usage or set-up."})
+        footer = {"", "Exit codes: 0 ok, 1 a run failed (partial results written), 2 usage or set-up, 3 --switches names ovs and "
+                + "Open vSwitch with DPDK is not installed (apt-get install openvswitch-switch-dpdk, services kept stopped: see bin/setup)."})
 final class SweepCommand implements Callable<Integer> {
     static final List<Integer> ALL_SIZES = List.of(64, 128, 256, 512, 1024, 1518);
     static final List<Integer> QUICK_SIZES = List.of(64, 1518);
@@ -67,6 +74,18 @@ final class SweepCommand implements Callable<Integer> {
 
     @Option(names = "--switch-only", description = "Only the --switch points (no --reflectors/--generators/--queues)")
     boolean switchOnly;
+
+    @Option(names = "--switches", split = ",", paramLabel = "S", description = "With --switch/--switch-only: the switches on the "
+            + "two-port loop, ours and/or ovs (Open vSwitch with DPDK, NORMAL action; default: ours)")
+    List<String> switches;
+
+    @Option(names = "--switch-flows", split = ",", paramLabel = "N", description = "With --switch/--switch-only: IP flows the loop's "
+            + "frames carry, e.g. 1,1024 (1: tx_first's one flow; N > 1: flowgen seeds N destination IPs; default: 1)")
+    List<Integer> switchFlows;
+
+    @Option(names = "--ovs-vswitchd", paramLabel = "PATH", description = "With --switches ...,ovs: Open vSwitch's DPDK daemon "
+            + "(default: /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk)")
+    java.nio.file.Path ovsVswitchd;
 
     @Option(names = "--drivers", split = ",", paramLabel = "D", description = "With --guest: guest NIC drivers, of uio_pci_generic, igb_uio, "
             + "vfio-pci (default: all three; --quick: uio_pci_generic,vfio-pci)")
@@ -128,11 +147,13 @@ final class SweepCommand implements Callable<Integer> {
         if (drivers != null || guestCpus != null || guestMemory != null || guestMemBackend != null || qemu != null)
             throw new IllegalArgumentException("--drivers, --guest-cpus, --guest-memory, --guest-mem-backend and --qemu need --guest");
         List<Integer> sz = sizes != null ? sizes : quick ? QUICK_SIZES : ALL_SIZES;
+        if ((switches != null || switchFlows != null || ovsVswitchd != null) && !withSwitch && !switchOnly)
+            throw new IllegalArgumentException("--switches, --switch-flows and --ovs-vswitchd set up the two-port loop: add --switch-only (or --switch)");
         if (switchOnly) {
             if (reflectors != null || generators != null || queues != null)
                 throw new IllegalArgumentException("--switch-only measures only the switch and the two-port reflector: drop --reflectors, "
                         + "--generators and --queues (or give --switch to add the switch points to theirs)");
-            return Peers.switchPoints(sz);
+            return switchPoints(sz);
         }
         List<Integer> qs = queues != null ? queues : quick ? List.of(1) : List.of(1, 2);
         List<Reflector> rf = new ArrayList<>();
@@ -145,7 +166,7 @@ final class SweepCommand implements Callable<Integer> {
             if (!quick && Harness.haveVswitchGen(common.root())) gs.add(Generator.VSWITCH_GEN);
         }
         List<Point> out = new ArrayList<>(Peers.points(rf, gs, qs, sz));
-        if (withSwitch) out.addAll(Peers.switchPoints(sz));
+        if (withSwitch) out.addAll(switchPoints(sz));
         return out;
     }
 
@@ -168,6 +189,21 @@ final class SweepCommand implements Callable<Integer> {
     /** The --rate shares and the NDR search's settings. */
     LatencyHarness.Settings latencySettings() {
         return new LatencyHarness.Settings(LatencyPoints.parseShares(rateShares), ndrTrial != null ? ndrTrial : quick ? 1 : 2, ndrPrecision);
+    }
+
+    /** The two-port loop's points: --switches x --switch-flows at each size. */
+    private List<Point> switchPoints(List<Integer> sz) {
+        List<Peers.Switch> sw = new ArrayList<>();
+        for (String w : switches != null ? switches : List.of("ours")) {
+            Peers.Switch x = Peers.Switch.parse(w);
+            if (!sw.contains(x)) sw.add(x);
+        }
+        List<Integer> fl = switchFlows != null ? switchFlows.stream().distinct().toList() : List.of(1);
+        return Peers.switchPoints(sz, sw, fl);
+    }
+
+    java.nio.file.Path ovsVswitchd() {
+        return ovsVswitchd != null ? ovsVswitchd : OvsPeer.VSWITCHD;
     }
 
     /**
@@ -229,6 +265,14 @@ final class SweepCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        if (pts.stream().anyMatch(p -> p.config().reflector().equals(Reflector.OVS))) {
+            String why = OvsPeer.missing(ovsVswitchd());
+            if (why != null) {
+                spec.commandLine().getErr().println("vswitch-bench: " + why);
+                spec.commandLine().getErr().flush();
+                return OvsPeer.EXIT_NOT_INSTALLED;
+            }
+        }
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("quick", quick);
         extra.put("guest", guest);
@@ -237,7 +281,9 @@ final class SweepCommand implements Callable<Integer> {
             extra.put("switch_method", "topology two-port-loop: bin/vswitch (--mode switch, or --mode io as the reflector) with two vhost "
                     + "ports on one lcore; one dpdk-testpmd with two virtio-user ports, --forward-mode=macswap --port-topology=loop, "
                     + "each port's frames addressed to the other port, seeded with 'start tx_first " + Harness.LOOP_SEED_BURSTS
-                    + "'; rx = mean of bin/vswitch's --stats-json tx_pps (both ports) over the window, tx = its rx_pps");
+                    + "'; rx = mean of bin/vswitch's --stats-json tx_pps (both ports) over the window, tx = its rx_pps"
+                    + "; ovs: " + OvsPeer.METHOD + "; N flows: " + Harness.SEED_METHOD);
+
         if (rateShares != null) {
             LatencyHarness.Settings ls = latencySettings();
             extra.put("rate_shares", ls.shares());
@@ -252,7 +298,12 @@ final class SweepCommand implements Callable<Integer> {
             return Runner.execute("sweep-latency", common, warmup(), window(), pts, n, extra, LatencyReport::report, true, setup,
                     System.out, System.err);
         }
-        if (!guest) return Runner.execute("sweep", common, warmup(), window(), pts, n, extra, Results::tables, true, System.out, System.err);
+        if (!guest) {
+            Runner.Setup host = Runner.Setup.host(common, pts);
+            Runner.Setup setup = new Runner.Setup(host.missing(), st -> new Harness(st.withOvs(ovsVswitchd())), host.cpus(), host.note(),
+                    host.plotNote(), host.settings());
+            return Runner.execute("sweep", common, warmup(), window(), pts, n, extra, Results::tables, true, setup, System.out, System.err);
+        }
         Runner.Setup setup = GuestHarness.setup(common, qemu != null ? qemu : "qemu-system-x86_64", guestCpus(), guestMemory(),
                 guestMemBackend != null ? guestMemBackend : io.vswitch.vm.VmSpec.Memory.auto);
         return Runner.execute("sweep-guest", common, warmup(), window(), pts, n, extra, rs -> Results.guestTables(rs, setup.note()), true,

@@ -257,28 +257,28 @@ class LatencyPointsTest {
         head.addAll(LatencyReport.CSV_COLUMNS);
         assertEquals(String.join(",", head), lines[0]);
         assertEquals(1 + 3 + 3 + 3, lines.length, "header + (NDR, 10 %, 50 %) per point");
-        assertEquals("vswitch-macswap,vswitch-gen,1,64,3,11,10,12,11,11,5632,5632,6144,0,30000,80000,one-port,ndr,11,,,,,", lines[1]);
+        assertEquals("vswitch-macswap,vswitch-gen,1,64,3,11,10,12,11,11,5632,5632,6144,0,30000,80000,one-port,,1,ndr,11,,,,,", lines[1]);
         // 50 %: rx = offered x (1 - 0.001), medians; rate 5.5 Mpps median; 100000 samples; p99.9 32 us, worst 34; 32/29
-        assertEquals("vswitch-macswap,vswitch-gen,1,64,3,5.4945,4.995,5.994,5.4945,5.5,2813.184,2816,3068.928,0.001,10000,20000,one-port,0.5,11,"
+        assertEquals("vswitch-macswap,vswitch-gen,1,64,3,5.4945,4.995,5.994,5.4945,5.5,2813.184,2816,3068.928,0.001,10000,20000,one-port,,1,0.5,11,"
                 + "5500000,100000,32000,34000,1.103448", lines[3]);
         assertTrue(lines[4].startsWith("testpmd-macswap,vswitch-gen,1,64,3,13,"), lines[4]);
-        assertEquals("testpmd-macswap,vswitch-gen,1,64,3,1.3,1.2,1.4,1.3,1.3,665.6,665.6,716.8,0,5000,8000,one-port,0.1,13,1300000,100000,11000,12000,",
+        assertEquals("testpmd-macswap,vswitch-gen,1,64,3,1.3,1.2,1.4,1.3,1.3,665.6,665.6,716.8,0,5000,8000,one-port,,1,0.1,13,1300000,100000,11000,12000,",
                 lines[5], "testpmd is the peer: no ratio");
         // a throughput point next to them gets empty latency cells; a throughput-only sweep keeps its columns
         List<PointResult> mixed = new ArrayList<>(sample());
         mixed.add(Fixtures.pr("vswitch-io", Generator.FLOWGEN, 1, 64, 5));
         String last = Results.csv(mixed).strip().lines().reduce((a, b) -> b).orElseThrow();
-        assertTrue(last.endsWith(",one-port,,,,,,,"), last);
+        assertTrue(last.endsWith(",one-port,,1,,,,,,,"), last);
         assertEquals(String.join(",", Results.CSV_HEADER), Results.csv(List.of(Fixtures.pr("vswitch-io", Generator.FLOWGEN, 1, 64, 5))).lines().findFirst().orElseThrow());
     }
 
     @Test
     void runsCsvHasEveryStartsSearchAndShares() throws Exception {
         String[] lines = Results.runsCsv(sample()).split("\n");
-        assertTrue(lines[0].endsWith(",topology,rate_share,ndr_pps,rate_pps,latency_samples,latency_p999_ns"), lines[0]);
+        assertTrue(lines[0].endsWith(",topology,switch,flows,rate_share,ndr_pps,rate_pps,latency_samples,latency_p999_ns"), lines[0]);
         assertEquals(1 + 7 * 3, lines.length, "7 starts x (NDR, 10 %, 50 %)");
-        assertEquals("vswitch-macswap,vswitch-gen,1,64,1,10000000,10000000,0,30000,80000,40,one-port,ndr,10000000,,,", lines[1]);
-        assertEquals("vswitch-macswap,vswitch-gen,1,64,1,5000000,4995000,0.001,10000,20000,,one-port,0.5,10000000,5000000,100000,30000", lines[3]);
+        assertEquals("vswitch-macswap,vswitch-gen,1,64,1,10000000,10000000,0,30000,80000,40,one-port,,1,ndr,10000000,,,", lines[1]);
+        assertEquals("vswitch-macswap,vswitch-gen,1,64,1,5000000,4995000,0.001,10000,20000,,one-port,,1,0.5,10000000,5000000,100000,30000", lines[3]);
     }
 
     @Test

@@ -111,15 +111,15 @@ class ResultsTest {
         String[] lines = Results.csv(sample()).split("\n");
         assertEquals(5, lines.length);
         assertEquals(String.join(",", Results.CSV_HEADER), lines[0]);
-        assertEquals("vswitch-macswap,flowgen,1,64,3,20,10,21,17,20.2,10240,10342.4,10752,0.009901,,,one-port", lines[1]);
+        assertEquals("vswitch-macswap,flowgen,1,64,3,20,10,21,17,20.2,10240,10342.4,10752,0.009901,,,one-port,,1", lines[1]);
     }
 
     @Test
     void runsCsvHasEveryStart() {
         String[] lines = Results.runsCsv(sample()).split("\n");
         assertEquals(1 + 3 + 2 + 3 + 1, lines.length);
-        assertEquals("reflector,generator,queues,size,start,tx_pps,rx_pps,loss_ratio,latency_p50_ns,latency_p99_ns,seconds,topology", lines[0]);
-        assertEquals("vswitch-macswap,flowgen,1,64,2,21210000,21000000,0.009901,,,7.5,one-port", lines[2]);
+        assertEquals("reflector,generator,queues,size,start,tx_pps,rx_pps,loss_ratio,latency_p50_ns,latency_p99_ns,seconds,topology,switch,flows", lines[0]);
+        assertEquals("vswitch-macswap,flowgen,1,64,2,21210000,21000000,0.009901,,,7.5,one-port,,1", lines[2]);
     }
 
     @Test
