@@ -240,6 +240,9 @@ public class SwitchNode {
                     + "; " + loops.size() + " lcore" + (loops.size() > 1 ? "s" : "") + " (each sends on its own tx queue"
                     + " of every port); `kill -USR1 " + ProcessHandle.current().pid() + "` dumps the MAC table to "
                     + (cfg.fdbJson() != null ? cfg.fdbJson() : "stdout"));
+            if (!SwitchLoop.CYCLES) {
+                log("cycle accounting off (-Dvswitch.cycleAccounting=false): pmd-stats and the lcore metrics stay at 0");
+            }
             for (Thread t : threads) {
                 t.start();
             }
