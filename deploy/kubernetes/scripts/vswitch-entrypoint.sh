@@ -12,6 +12,7 @@
 #   VSWITCH_DB         default /var/lib/vswitch/ports.json
 #   VSWITCH_SOCKET_DIR default /var/lib/vswitch/sockets (where the CNI plugin puts pod sockets)
 #   VSWITCH_HUGE_DIR   default /dev/hugepages (a hugetlbfs mount: the DaemonSet's HugePages emptyDir)
+#   VSWITCH_METRICS    ADDRESS:PORT for --metrics (Prometheus /metrics); default none (off)
 #   VSWITCH_ARGS       more vswitch arguments, e.g. "--mac-table-size 65536 --stats 10"
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -44,6 +45,8 @@ else
     echo "vswitch-entrypoint: allowed CPUs $(join_cpus "${CPUS[@]}"); poll loops on $LCORES"
 fi
 
+METRICS=()
+if [ -n "${VSWITCH_METRICS:-}" ]; then METRICS=(--metrics "$VSWITCH_METRICS"); fi
 # shellcheck disable=SC2086  # VSWITCH_ARGS is a list of words on purpose
 exec "$HERE/vswitch" --mode switch --lcores "$LCORES" --ctl "$CTL" --db "$DB" \
-    --file-prefix "${VSWITCH_FILE_PREFIX:-vswitch}" ${VSWITCH_ARGS:-} -- --huge-dir "$HUGE"
+    --file-prefix "${VSWITCH_FILE_PREFIX:-vswitch}" "${METRICS[@]}" ${VSWITCH_ARGS:-} -- --huge-dir "$HUGE"

@@ -136,6 +136,17 @@ class KubernetesManifestsTest {
         String db = env(sw, "VSWITCH_DB").orElseThrow();
         String huge = env(sw, "VSWITCH_HUGE_DIR").orElseThrow();
 
+        // --metrics: the address parses as vswitch's own option does, its port is the container's
+        // "metrics" port and the one the prometheus.io annotations (deploy/prometheus) point at.
+        io.vswitch.metrics.MetricsAddress metrics = io.vswitch.metrics.MetricsAddress.parse(
+                env(sw, "VSWITCH_METRICS").orElseThrow());
+        assertTrue(sw.getPorts().stream().anyMatch(p -> "metrics".equals(p.getName())
+                && p.getContainerPort() == metrics.port()), "a container port named metrics, " + metrics.port());
+        Map<String, String> podAnnotations = ds.getSpec().getTemplate().getMetadata().getAnnotations();
+        assertEquals("true", podAnnotations.get("prometheus.io/scrape"), "prometheus.io/scrape");
+        assertEquals(Integer.toString(metrics.port()), podAnnotations.get("prometheus.io/port"), "prometheus.io/port");
+        assertEquals("/metrics", podAnnotations.get("prometheus.io/path"), "prometheus.io/path");
+
         // The host paths the switch shares with the node: its control socket (the CNI plugin
         // runs on the host), the pods' sockets, and --db, each at the same path on both sides.
         for (String dir : List.of("/run/vswitch", SOCKETS, parent(db))) {
