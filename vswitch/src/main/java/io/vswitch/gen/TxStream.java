@@ -1,7 +1,9 @@
 package io.vswitch.gen;
 
 import io.vswitch.dpdk.Mbufs;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Per-queue TX state: which frame comes next (size from the {@link SizeMix} cycle, flow from the
@@ -30,6 +32,18 @@ public final class TxStream {
     private final int stream;
     /** The only template, with one size and one flow: {@link #fill}'s fast loop. */
     private final FrameTemplate single;
+    /**
+     * {@link #fill}'s general loop (several flows or sizes) reads, per position of the size
+     * cycle, 16 native bytes: the address of that position's template (the templates stay
+     * reachable through {@link #templates}), its data length and the one's-complement sum of its
+     * fixed IPv4 header words. With {@link FlowTable}'s native rows, a frame costs the loop
+     * loads from two cursors (cycle position, flow) instead of calls through the SizeMix, the
+     * template and the FlowTable.
+     */
+    private final MemorySegment cycTable;
+    private static final int CYC_ROW = 16, CYC_ADDR = 0, CYC_LEN = 8, CYC_SUM = 12;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private int flow;
     private int cyc;
     private long seq;
@@ -50,6 +64,14 @@ public final class TxStream {
         this.templates = new FrameTemplate[sizes.length];
         for (int i = 0; i < sizes.length; i++) templates[i] = new FrameTemplate(sizes[i], stream, srcMac, dstMac, flows);
         this.single = sizes.length == 1 && flows.size() == 1 ? templates[0] : null;
+        int cycles = mix.cycleLength();
+        this.cycTable = Arena.ofAuto().allocate((long) CYC_ROW * cycles, 64);
+        for (int c = 0; c < cycles; c++) {
+            FrameTemplate t = templates[mix.sizeIndexAt(c)];
+            cycTable.set(LONG, (long) CYC_ROW * c + CYC_ADDR, t.bytes().address());
+            cycTable.set(INT, (long) CYC_ROW * c + CYC_LEN, t.dataLen());
+            cycTable.set(INT, (long) CYC_ROW * c + CYC_SUM, t.baseSum());
+        }
     }
 
     /**
@@ -72,7 +94,8 @@ public final class TxStream {
      * and its length into {@code data_len} and {@code pkt_len}. Same frames as {@link #next} on
      * each in turn, but through the constant {@link Mbufs#ALL}, so that once compiled no access
      * re-checks the segment's type, bounds or liveness, and the template copy is inlined. With
-     * one size and one flow (the default) the loop is the copy and two stores per frame.
+     * one size and one flow (the default) the loop is the copy and two stores per frame; with
+     * several, see {@link #fillGeneral}.
      */
     public void fill(long pkts, int n, long tsc) {
         final MemorySegment mem = Mbufs.ALL;
@@ -95,11 +118,57 @@ public final class TxStream {
             seq = s + n;
             bytes += (long) n * t.size();
         } else {
-            for (int i = 0; i < n; i++) {
-                long m = mem.get(Mbufs.U64, pkts + 8L * i);
-                Mbufs.setLen(m, next(mem, Mbufs.data(m), tsc));
-            }
+            fillGeneral(pkts, n, tsc);
         }
+    }
+
+    /**
+     * {@link #fill} with several flows or sizes: the frames {@link #next} writes, in one loop
+     * over the constant segment (here, not through a parameter: a call that C2 does not inline
+     * would re-check every access). Per frame: the cycle position's template address, length
+     * and header sum, and the flow's row are read first (so nothing waits on them after the
+     * copy), then one template copy, the flow's addresses (one 8-byte store) and ports (4
+     * bytes), both already in wire order, the IPv4 checksum folded from the two sums, the
+     * sequence number and the timestamp. Measured (JMH {@code GenBench}, and thread CPU time on
+     * this loaded 2-core machine), 64 B with 1024 flows: about 8 ns per frame against 15 for
+     * {@link #next} per mbuf and 4.5 for the one-flow loop; the 3-4 ns left are the flow fields
+     * (copying per-flow prebuilt frames instead was as fast at 64 B but costs a frame per flow
+     * and size, 1.5 MB at 1518 B x 1024 flows, and was slower there; copying 64 B frames with
+     * Java loads and stores instead of {@code MemorySegment.copy} was twice as slow).
+     * The templates of a single flow already hold its fields: writing them again keeps one loop.
+     */
+    private void fillGeneral(long pkts, int n, long tsc) {
+        final MemorySegment mem = Mbufs.ALL;
+        final long ct = cycTable.address(), ft = flows.rowsAddress();
+        final int cycles = mix.cycleLength(), nf = flows.size();
+        int c = cyc, f = flow;
+        long s = seq, b = 0;
+        for (int i = 0; i < n; i++) {
+            long m = mem.get(Mbufs.U64, pkts + 8L * i);
+            long d = Mbufs.data(m);
+            long cr = ct + (long) CYC_ROW * c, fr = ft + (long) FlowTable.ROW * f;
+            long src = mem.get(LONG, cr + CYC_ADDR);
+            int len = mem.get(INT, cr + CYC_LEN);
+            long addrs = mem.get(LONG, fr + FlowTable.ROW_ADDRS);
+            int ports = mem.get(INT, fr + FlowTable.ROW_PORTS);
+            int sum = mem.get(INT, cr + CYC_SUM) + mem.get(INT, fr + FlowTable.ROW_SUM);
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+            MemorySegment.copy(mem, src, mem, d, len);
+            mem.set(LONG, d + Frame.OFF_IP_SRC, addrs);
+            mem.set(INT, d + Frame.OFF_UDP, ports);
+            mem.set(Frame.BE16, d + Frame.OFF_IP_CSUM, (short) ~sum);
+            mem.set(Frame.BE64, d + Frame.OFF_SEQ, s + i);
+            mem.set(Frame.BE64, d + Frame.OFF_TSC, tsc);
+            Mbufs.setLen(m, len);
+            b += len;
+            if (++c == cycles) c = 0;
+            if (++f == nf) f = 0;
+        }
+        cyc = c;
+        flow = f;
+        seq = s + n;
+        bytes += b + (long) n * Frame.FCS_LEN;
     }
 
     /** Takes back the last {@code n} frames from {@link #next} (not transmitted and dropped). */
