@@ -34,14 +34,24 @@ public final class TxStream {
     private final FrameTemplate single;
     /**
      * {@link #fill}'s general loop (several flows or sizes) reads, per position of the size
-     * cycle, 16 native bytes: the address of that position's template (the templates stay
-     * reachable through {@link #templates}), its data length and the one's-complement sum of its
-     * fixed IPv4 header words. With {@link FlowTable}'s native rows, a frame costs the loop
-     * loads from two cursors (cycle position, flow) instead of calls through the SizeMix, the
-     * template and the FlowTable.
+     * cycle, a {@value #CYC_ROW}-byte native row: the address of that position's template (the
+     * templates stay reachable through {@link #templates}), its data length, the one's-complement
+     * sum of its fixed IPv4 header words and where that size's header rows start. So a frame
+     * costs the loop loads from two cursors (cycle position, flow) instead of calls through the
+     * SizeMix, the template and the FlowTable.
      */
     private final MemorySegment cycTable;
-    private static final int CYC_ROW = 16, CYC_ADDR = 0, CYC_LEN = 8, CYC_SUM = 12;
+    private static final int CYC_ROW = 32, CYC_ADDR = 0, CYC_LEN = 8, CYC_SUM = 12, CYC_HDRS = 16;
+    /**
+     * Per (size, flow), the 16 bytes the flow changes in a frame of that size: frame bytes
+     * {@value #HDR_OFF}..39, IPv4 checksum, addresses, ports and the UDP length, as the template
+     * writes them for that flow; {@code null} above {@link #DEFAULT_HEADER_ROWS} rows (then the
+     * loop stores the FlowTable's fields and folds the checksum).
+     */
+    private final MemorySegment hdrTable;
+    private static final int HDR_ROW = 16, HDR_OFF = Frame.OFF_IP_CSUM;
+    /** Most header rows (sizes x flows) a stream precomputes: 1 MB, about a core's L2. */
+    static final int DEFAULT_HEADER_ROWS = 1 << 16;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private int flow;
@@ -57,6 +67,11 @@ public final class TxStream {
      * @param dstMac destination MAC (low 48 bits)
      */
     public TxStream(int stream, SizeMix mix, FlowTable flows, long srcMac, long dstMac) {
+        this(stream, mix, flows, srcMac, dstMac, DEFAULT_HEADER_ROWS);
+    }
+
+    /** As above, precomputing header rows only up to {@code maxHeaderRows} (tests reach both loops with it). */
+    TxStream(int stream, SizeMix mix, FlowTable flows, long srcMac, long dstMac, int maxHeaderRows) {
         this.stream = stream;
         this.mix = mix;
         this.flows = flows;
@@ -64,13 +79,30 @@ public final class TxStream {
         this.templates = new FrameTemplate[sizes.length];
         for (int i = 0; i < sizes.length; i++) templates[i] = new FrameTemplate(sizes[i], stream, srcMac, dstMac, flows);
         this.single = sizes.length == 1 && flows.size() == 1 ? templates[0] : null;
+        int nf = flows.size();
+        long rows = (long) sizes.length * nf;
+        if (single == null && rows <= maxHeaderRows) {
+            hdrTable = Arena.ofAuto().allocate(HDR_ROW * rows, 64);
+            MemorySegment frame = Arena.ofAuto().allocate(Frame.dataLen(Frame.MAX_SIZE));
+            for (int i = 0; i < sizes.length; i++) {
+                for (int f = 0; f < nf; f++) {
+                    templates[i].write(frame, 0, f, 0, 0);
+                    MemorySegment.copy(frame, HDR_OFF, hdrTable, HDR_ROW * ((long) i * nf + f), HDR_ROW);
+                }
+            }
+        } else {
+            hdrTable = null;
+        }
         int cycles = mix.cycleLength();
         this.cycTable = Arena.ofAuto().allocate((long) CYC_ROW * cycles, 64);
         for (int c = 0; c < cycles; c++) {
-            FrameTemplate t = templates[mix.sizeIndexAt(c)];
-            cycTable.set(LONG, (long) CYC_ROW * c + CYC_ADDR, t.bytes().address());
-            cycTable.set(INT, (long) CYC_ROW * c + CYC_LEN, t.dataLen());
-            cycTable.set(INT, (long) CYC_ROW * c + CYC_SUM, t.baseSum());
+            int i = mix.sizeIndexAt(c);
+            FrameTemplate t = templates[i];
+            long r = (long) CYC_ROW * c;
+            cycTable.set(LONG, r + CYC_ADDR, t.bytes().address());
+            cycTable.set(INT, r + CYC_LEN, t.dataLen());
+            cycTable.set(INT, r + CYC_SUM, t.baseSum());
+            cycTable.set(LONG, r + CYC_HDRS, hdrTable == null ? 0 : hdrTable.address() + HDR_ROW * ((long) i * nf));
         }
     }
 
@@ -95,7 +127,7 @@ public final class TxStream {
      * each in turn, but through the constant {@link Mbufs#ALL}, so that once compiled no access
      * re-checks the segment's type, bounds or liveness, and the template copy is inlined. With
      * one size and one flow (the default) the loop is the copy and two stores per frame; with
-     * several, see {@link #fillGeneral}.
+     * several, see {@code fillGeneral}.
      */
     public void fill(long pkts, int n, long tsc) {
         final MemorySegment mem = Mbufs.ALL;
@@ -125,19 +157,72 @@ public final class TxStream {
     /**
      * {@link #fill} with several flows or sizes: the frames {@link #next} writes, in one loop
      * over the constant segment (here, not through a parameter: a call that C2 does not inline
-     * would re-check every access). Per frame: the cycle position's template address, length
-     * and header sum, and the flow's row are read first (so nothing waits on them after the
-     * copy), then one template copy, the flow's addresses (one 8-byte store) and ports (4
-     * bytes), both already in wire order, the IPv4 checksum folded from the two sums, the
-     * sequence number and the timestamp. Measured (JMH {@code GenBench}, and thread CPU time on
-     * this loaded 2-core machine), 64 B with 1024 flows: about 8 ns per frame against 15 for
-     * {@link #next} per mbuf and 4.5 for the one-flow loop; the 3-4 ns left are the flow fields
-     * (copying per-flow prebuilt frames instead was as fast at 64 B but costs a frame per flow
-     * and size, 1.5 MB at 1518 B x 1024 flows, and was slower there; copying 64 B frames with
-     * Java loads and stores instead of {@code MemorySegment.copy} was twice as slow).
-     * The templates of a single flow already hold its fields: writing them again keeps one loop.
+     * would re-check every access). Per frame: the cycle position's row and the flow's header
+     * row are read first, then one template copy, the 16 header bytes the flow changes (two
+     * 8-byte stores: IPv4 checksum, addresses, ports, UDP length, precomputed per size and
+     * flow), the sequence number and the timestamp: the one-flow loop's work plus two loads
+     * and two stores. Measured on thread CPU time (min of 30 repetitions: this 2-core machine
+     * is shared) and with JMH ({@code GenBench.txStreamFill} against {@code txStreamFillByFrame},
+     * the old {@link #next} per mbuf), 64 B over 1024 flows: 6.4-7 ns per frame, level with the
+     * one-flow loop in the same runs (4.5-6.8) and against 17-19 for {@link #next} per mbuf;
+     * IMIX 9-10 ns with 1 or 1024 flows (old 11-20). Storing the flow's fields and folding the
+     * checksum per frame instead ({@link #fillFolding}) cost 7.5-8 ns at 64 B.
+     * Also tried and dropped: prebuilt whole frames per flow (as fast at 64 B, a frame per flow
+     * and size in memory, slower at 1518 B), copying 64 B frames with Java loads and stores
+     * instead of {@code MemorySegment.copy} (twice as slow), all copies first and then all
+     * stores in a second pass (no faster).
+     *
+     * <p>Above {@link #DEFAULT_HEADER_ROWS} (size, flow) pairs, {@link #fillFolding}.
      */
     private void fillGeneral(long pkts, int n, long tsc) {
+        if (hdrTable == null) {
+            fillFolding(pkts, n, tsc);
+            return;
+        }
+        final MemorySegment mem = Mbufs.ALL;
+        final long ct = cycTable.address();
+        final int cycles = mix.cycleLength(), nf = flows.size();
+        int c = cyc, f = flow;
+        long s = seq, b = 0;
+        // The cycle position's row, read again only when the position moves (with one size,
+        // never: the loop is then the one-flow loop plus the header row).
+        long cr = ct + (long) CYC_ROW * c;
+        long src = mem.get(LONG, cr + CYC_ADDR), hdrs = mem.get(LONG, cr + CYC_HDRS);
+        int len = mem.get(INT, cr + CYC_LEN);
+        for (int i = 0; i < n; i++) {
+            long m = mem.get(Mbufs.U64, pkts + 8L * i);
+            long d = Mbufs.data(m);
+            long hr = hdrs + (long) HDR_ROW * f;
+            long h0 = mem.get(LONG, hr), h1 = mem.get(LONG, hr + 8);
+            MemorySegment.copy(mem, src, mem, d, len);
+            mem.set(LONG, d + HDR_OFF, h0);
+            mem.set(LONG, d + HDR_OFF + 8, h1);
+            mem.set(Frame.BE64, d + Frame.OFF_SEQ, s + i);
+            mem.set(Frame.BE64, d + Frame.OFF_TSC, tsc);
+            Mbufs.setLen(m, len);
+            b += len;
+            if (++f == nf) f = 0;
+            if (cycles != 1) {
+                if (++c == cycles) c = 0;
+                cr = ct + (long) CYC_ROW * c;
+                src = mem.get(LONG, cr + CYC_ADDR);
+                hdrs = mem.get(LONG, cr + CYC_HDRS);
+                len = mem.get(INT, cr + CYC_LEN);
+            }
+        }
+        cyc = c;
+        flow = f;
+        seq = s + n;
+        bytes += b + (long) n * Frame.FCS_LEN;
+    }
+
+    /**
+     * {@link #fillGeneral} for flows x sizes too many to precompute: the FlowTable's row (its
+     * addresses and ports already in wire order) is stored with one 8-byte and one 4-byte store,
+     * and the IPv4 checksum is folded from the template's and the flow's sums (7.5-8 ns per
+     * frame at 64 B over 1024 flows, measured as above).
+     */
+    private void fillFolding(long pkts, int n, long tsc) {
         final MemorySegment mem = Mbufs.ALL;
         final long ct = cycTable.address(), ft = flows.rowsAddress();
         final int cycles = mix.cycleLength(), nf = flows.size();

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * number {@code k}, the size at position {@code k % cycle} of the mix and flow
  * {@code k % flows}; {@code unsend} rewinds all three. Each case runs bursts of 1..32 frames,
  * some of them partly taken back, over several turns of the flows and of the size cycle, and
- * checks every byte, data_len, pkt_len and the byte count.
+ * checks every byte, data_len, pkt_len and the byte count; each case twice, with the per
+ * (size, flow) header rows precomputed and without them (the loop that folds the checksum).
  */
 class TxStreamReferenceTest {
     static final long SRC_MAC = 0x020000000001L, DST_MAC = 0x0A0B0C0D0E0FL;
@@ -82,10 +83,11 @@ class TxStreamReferenceTest {
                 new Object[] {odd, one}, new Object[] {odd, edges}, new Object[] {two, seven});
         int secondCarries = 0;
         try (FakeMbufs m = new FakeMbufs(32)) {
+            for (int maxRows : new int[] {TxStream.DEFAULT_HEADER_ROWS, 0})
             for (Object[] c : cases) {
                 SizeMix mix = (SizeMix) c[0];
                 Flows fl = (Flows) c[1];
-                TxStream tx = new TxStream(5, mix, fl.table(), SRC_MAC, DST_MAC);
+                TxStream tx = new TxStream(5, mix, fl.table(), SRC_MAC, DST_MAC, maxRows);
                 long seq = 0, bytes = 0;
                 for (int b = 0; b < 200; b++) {
                     int n = 1 + (b * 7) % 32;
@@ -94,7 +96,8 @@ class TxStreamReferenceTest {
                     int kept = b % 5 == 4 ? n - Math.min(n, 3) : n; // now and then the port takes all but 3
                     for (int i = 0; i < n; i++) {
                         byte[] want = reference(mix, fl, 5, seq + i, tsc);
-                        String what = mix.name() + ", " + fl.count() + " flows, burst " + b + ", frame " + i;
+                        String what = mix.name() + ", " + fl.count() + " flows, " + (maxRows == 0 ? "folding" : "header rows")
+                                + ", burst " + b + ", frame " + i;
                         assertEquals(want.length, m.dataLen(i), what);
                         assertEquals(want.length, m.pktLen(i), what);
                         byte[] got = m.dataSegment(i, want.length).toArray(ValueLayout.JAVA_BYTE);
