@@ -23,8 +23,9 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>The table is native memory laid out as the frame wants it: per flow 16 bytes, the source
  * and destination addresses as they go on the wire (bytes 26..33 of the frame), the two ports
- * likewise (bytes 34..37), then the address sum in native order. {@link TxStream#fill} moves
- * them with one 8-byte and one 4-byte load and store, no byte swaps, no bounds checks.
+ * likewise (bytes 34..37), then the address sum in native order. When a stream has too many
+ * (size, flow) pairs to precompute their header bytes, {@link TxStream#fill} moves these with
+ * one 8-byte and one 4-byte load and store, no byte swaps, no bounds checks.
  *
  * <p>Immutable and shareable between queues and frame sizes. At most {@value #MAX_FLOWS} flows.
  */

@@ -157,16 +157,16 @@ public final class TxStream {
     /**
      * {@link #fill} with several flows or sizes: the frames {@link #next} writes, in one loop
      * over the constant segment (here, not through a parameter: a call that C2 does not inline
-     * would re-check every access). Per frame: the cycle position's row and the flow's header
-     * row are read first, then one template copy, the 16 header bytes the flow changes (two
+     * would re-check every access). Per frame: the flow's header row is read first (the cycle
+     * position's row only when the position moves), then one template copy, the 16 header bytes the flow changes (two
      * 8-byte stores: IPv4 checksum, addresses, ports, UDP length, precomputed per size and
      * flow), the sequence number and the timestamp: the one-flow loop's work plus two loads
-     * and two stores. Measured on thread CPU time (min of 30 repetitions: this 2-core machine
-     * is shared) and with JMH ({@code GenBench.txStreamFill} against {@code txStreamFillByFrame},
-     * the old {@link #next} per mbuf), 64 B over 1024 flows: 6.4-7 ns per frame, level with the
-     * one-flow loop in the same runs (4.5-6.8) and against 17-19 for {@link #next} per mbuf;
-     * IMIX 9-10 ns with 1 or 1024 flows (old 11-20). Storing the flow's fields and folding the
-     * checksum per frame instead ({@link #fillFolding}) cost 7.5-8 ns at 64 B.
+     * and two stores. JMH, one run ({@code GenBench.txStreamFill} against
+     * {@code txStreamFillByFrame}, the old {@link #next} per mbuf), ns per frame: 64 B over 1024
+     * flows 6.4 (the one-flow loop 5.9, old 19.7); 1518 B over 1024 flows 19.5 (one flow 17.4,
+     * old 34.9); IMIX 11.0 with one flow, 13.7 over 1024 (old 19.0, 24.7). Storing the flow's
+     * fields and folding the checksum per frame instead ({@link #fillFolding}) cost 1.5-3 ns
+     * more at 64 B (thread CPU time, min of 30 repetitions: this 2-core machine is shared).
      * Also tried and dropped: prebuilt whole frames per flow (as fast at 64 B, a frame per flow
      * and size in memory, slower at 1518 B), copying 64 B frames with Java loads and stores
      * instead of {@code MemorySegment.copy} (twice as slow), all copies first and then all
@@ -219,8 +219,8 @@ public final class TxStream {
     /**
      * {@link #fillGeneral} for flows x sizes too many to precompute: the FlowTable's row (its
      * addresses and ports already in wire order) is stored with one 8-byte and one 4-byte store,
-     * and the IPv4 checksum is folded from the template's and the flow's sums (7.5-8 ns per
-     * frame at 64 B over 1024 flows, measured as above).
+     * and the IPv4 checksum is folded from the template's and the flow's sums (1.5-3 ns per
+     * frame more than the header rows at 64 B, measured as above).
      */
     private void fillFolding(long pkts, int n, long tsc) {
         final MemorySegment mem = Mbufs.ALL;

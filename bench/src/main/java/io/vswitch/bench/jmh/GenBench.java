@@ -23,7 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Per-packet cost of the generator's hot path, ns per packet over bursts of 32:
  * what the loop runs, burst by burst over mbuf headers ({@link TxStream#fill}, and fill followed
- * by {@link RxAccounting#onBurst}); the per-frame methods for comparison (building a frame with
+ * by {@link RxAccounting#onBurst}), and {@code txStreamFillByFrame}, fill's general path (several
+ * flows or an IMIX) as it was, {@link TxStream#next} per mbuf, to A/B against {@code txStreamFill}
+ * in one run; the per-frame methods for comparison (building a frame with
  * {@link TxStream#next}: template copy + stamp; stamping an already built one with
  * {@link FrameTemplate#stamp}; next followed by the general {@link RxAccounting#onFrame}). The
  * bare histogram record is {@link HistogramBench}.
