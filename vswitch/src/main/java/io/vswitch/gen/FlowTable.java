@@ -1,5 +1,9 @@
 package io.vswitch.gen;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 /**
  * The set of flows a generator queue cycles through, precomputed so the per-packet cost of
  * varying the 5-tuple is four table reads and an add.
@@ -17,10 +21,16 @@ package io.vswitch.gen;
  * {@code ~fold(templateSum + flowSum)} with no per-packet pass over the header
  * (see {@link FrameTemplate#stamp}).
  *
+ * <p>The table is native memory laid out as the frame wants it: per flow 16 bytes, the source
+ * and destination addresses as they go on the wire (bytes 26..33 of the frame), the two ports
+ * likewise (bytes 34..37), then the address sum in native order. When a stream has too many
+ * (size, flow) pairs to precompute their header bytes, {@link TxStream#fill} moves these with
+ * one 8-byte and one 4-byte load and store, no byte swaps, no bounds checks.
+ *
  * <p>Immutable and shareable between queues and frame sizes. At most {@value #MAX_FLOWS} flows.
  */
 public final class FlowTable {
-    /** Largest number of flows (16 bytes of table each). */
+    /** Largest number of flows (16 bytes of native table each). */
     public static final int MAX_FLOWS = 1 << 20;
     /** Default first source address, 10.0.0.1. */
     public static final int DEFAULT_SRC_IP = 0x0A000001;
@@ -31,8 +41,14 @@ public final class FlowTable {
     /** Default first UDP destination port. */
     public static final int DEFAULT_DST_PORT = 5001;
 
-    /** Per flow, 4 ints: src IP, dst IP, (src port &lt;&lt; 16 | dst port), one's-complement sum of both IPs. */
-    private final int[] t;
+    /** Bytes of table per flow. */
+    static final int ROW = 16;
+    /** Offsets in a row: addresses (8 bytes, wire order), ports (4, wire order), address sum (4, native order). */
+    static final int ROW_ADDRS = 0, ROW_PORTS = 8, ROW_SUM = 12;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+
+    /** {@link #ROW} bytes per flow, see the class comment; freed when the table is unreachable. */
+    private final MemorySegment t;
     private final int n;
 
     /** {@code flows} flows from the default bases. */
@@ -53,15 +69,16 @@ public final class FlowTable {
         if (srcPortBase < 1 || srcPortBase > 65535 || dstPortBase < 1 || dstPortBase > 65535)
             throw new IllegalArgumentException("UDP ports must be 1..65535");
         this.n = flows;
-        this.t = new int[flows * 4];
+        this.t = Arena.ofAuto().allocate((long) ROW * flows, 64);
         int span = 65536 - Math.max(srcPortBase, dstPortBase);
         for (int f = 0; f < flows; f++) {
             int src = srcIpBase + f, dst = dstIpBase + f;
             int sp = srcPortBase + f % span, dp = dstPortBase + f % span;
-            t[4 * f] = src;
-            t[4 * f + 1] = dst;
-            t[4 * f + 2] = (sp << 16) | dp;
-            t[4 * f + 3] = (src >>> 16) + (src & 0xFFFF) + (dst >>> 16) + (dst & 0xFFFF);
+            long r = (long) ROW * f;
+            t.set(Frame.BE32, r + ROW_ADDRS, src);
+            t.set(Frame.BE32, r + ROW_ADDRS + 4, dst);
+            t.set(Frame.BE32, r + ROW_PORTS, (sp << 16) | dp);
+            t.set(INT, r + ROW_SUM, (src >>> 16) + (src & 0xFFFF) + (dst >>> 16) + (dst & 0xFFFF));
         }
     }
 
@@ -77,32 +94,40 @@ public final class FlowTable {
 
     /** Source IPv4 address of flow {@code f}. */
     public int srcIp(int f) {
-        return t[4 * f];
+        return t.get(Frame.BE32, (long) ROW * f + ROW_ADDRS);
     }
 
     /** Destination IPv4 address of flow {@code f}. */
     public int dstIp(int f) {
-        return t[4 * f + 1];
+        return t.get(Frame.BE32, (long) ROW * f + ROW_ADDRS + 4);
     }
 
     /** UDP source port of flow {@code f}. */
     public int srcPort(int f) {
-        return t[4 * f + 2] >>> 16;
+        return ports(f) >>> 16;
     }
 
     /** UDP destination port of flow {@code f}. */
     public int dstPort(int f) {
-        return t[4 * f + 2] & 0xFFFF;
+        return ports(f) & 0xFFFF;
     }
 
     /** Both ports as written at the UDP header's start: {@code srcPort << 16 | dstPort}. */
     int ports(int f) {
-        return t[4 * f + 2];
+        return t.get(Frame.BE32, (long) ROW * f + ROW_PORTS);
     }
 
     /** Unfolded one's-complement sum of flow {@code f}'s address words. */
     int addrSum(int f) {
-        return t[4 * f + 3];
+        return t.get(INT, (long) ROW * f + ROW_SUM);
+    }
+
+    /**
+     * Native address of flow 0's row ({@link #ROW} bytes per flow). Valid while this table is
+     * reachable: hold on to it. Read only.
+     */
+    long rowsAddress() {
+        return t.address();
     }
 
     /** Dotted-quad form of an IPv4 address held in an int. */

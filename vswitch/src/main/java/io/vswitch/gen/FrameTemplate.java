@@ -86,6 +86,11 @@ public final class FrameTemplate {
         return bytes;
     }
 
+    /** One's-complement sum (unfolded) of the IPv4 header words other than the addresses and checksum. */
+    int baseSum() {
+        return baseSum;
+    }
+
     /** Frame size including FCS. */
     public int size() {
         return size;

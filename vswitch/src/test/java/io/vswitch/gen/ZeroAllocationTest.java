@@ -29,6 +29,9 @@ class ZeroAllocationTest {
     final TxStream txPre = new TxStream(1, SizeMix.fixed(64), FlowTable.of(1), 1, 2);
     final RxAccounting rxPre = new RxAccounting(1, 2_000_000_000L, RxAccounting.DEFAULT_WINDOW, 1);
     final FakeMbufs pre = new FakeMbufs(RING);
+    /** A third, IMIX over 1024 flows without precomputed header rows: fill's checksum-folding loop. */
+    final TxStream txFold = new TxStream(2, SizeMix.IMIX, flows, 1, 2, 0);
+    final FakeMbufs fold = new FakeMbufs(RING);
     long tsc, sink;
     byte[] kept;
 
@@ -50,6 +53,7 @@ class ZeroAllocationTest {
             rx.onBurst(runt.burst(), 1, now);                                 // foreign runt
             txPre.fill(pre.burst(), RING, tsc);
             rxPre.onBurst(pre.burst(), RING, now);
+            txFold.fill(fold.burst(), RING, tsc);
             sink += burst;
         }
     }
@@ -73,6 +77,7 @@ class ZeroAllocationTest {
                 one, two, rx.received(), rx.reordered(), rx.duplicates(), rx.foreign());
         assertTrue(rx.reordered() > 0 && rx.duplicates() > 0 && rx.foreign() > 0, "every path ran");
         assertTrue(rx.latency().getTotalCount() > 3_000_000);
+        assertTrue(txFold.packets() > 3_000_000);
         assertTrue(rxPre.received() > 3_000_000 && rxPre.foreign() == 0 && rxPre.reordered() == 0, "the in-order stream took the fast path");
         assertEquals(0, one, "bytes allocated for 10^6 frames");
         assertEquals(0, two, "bytes allocated for 2*10^6 frames");
@@ -83,5 +88,6 @@ class ZeroAllocationTest {
         ring.close();
         runt.close();
         pre.close();
+        fold.close();
     }
 }

@@ -36,10 +36,15 @@ final class Frames implements AutoCloseable {
 
     /** Buffers filled with generator frames of {@code size} bytes (FCS included), 1024 flows. */
     Frames(int size) {
+        this(SizeMix.fixed(size));
+    }
+
+    /** Buffers filled with generator frames of the sizes of {@code mix}, in its order, 1024 flows. */
+    Frames(SizeMix mix) {
         MemorySegment seg = arena.allocate(HEADROOM + (long) BURST * STRIDE, 64);
         MemorySegment headers = arena.allocate(128L * BURST, 64);
         burst = arena.allocate(8L * BURST, 8).address();
-        TxStream tx = stream(size, 1024);
+        TxStream tx = stream(mix, 1024);
         for (int i = 0; i < BURST; i++) {
             addrs[i] = seg.address() + HEADROOM + (long) i * STRIDE;
             lens[i] = tx.next(ALL, addrs[i], 1000 + i);
@@ -53,9 +58,14 @@ final class Frames implements AutoCloseable {
 
     /** A generator stream of one size over {@code flows} flows (1024 is testpmd flowgen's default count). */
     static TxStream stream(int size, int flows) {
+        return stream(SizeMix.fixed(size), flows);
+    }
+
+    /** A generator stream of the sizes of {@code mix} over {@code flows} flows. */
+    static TxStream stream(SizeMix mix, int flows) {
         FlowTable ft = new FlowTable(flows, FlowTable.DEFAULT_SRC_IP, FlowTable.DEFAULT_DST_IP, FlowTable.DEFAULT_SRC_PORT,
                 FlowTable.DEFAULT_DST_PORT);
-        return new TxStream(0, SizeMix.fixed(size), ft, SRC_MAC, DST_MAC);
+        return new TxStream(0, mix, ft, SRC_MAC, DST_MAC);
     }
 
     @Override

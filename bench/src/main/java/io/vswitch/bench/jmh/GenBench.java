@@ -1,7 +1,9 @@
 package io.vswitch.bench.jmh;
 
 import io.vswitch.gen.FrameTemplate;
+import io.vswitch.dpdk.Mbufs;
 import io.vswitch.gen.RxAccounting;
+import io.vswitch.gen.SizeMix;
 import io.vswitch.gen.TxStream;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -21,7 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Per-packet cost of the generator's hot path, ns per packet over bursts of 32:
  * what the loop runs, burst by burst over mbuf headers ({@link TxStream#fill}, and fill followed
- * by {@link RxAccounting#onBurst}); the per-frame methods for comparison (building a frame with
+ * by {@link RxAccounting#onBurst}), and {@code txStreamFillByFrame}, fill's general path (several
+ * flows or an IMIX) as it was, {@link TxStream#next} per mbuf, to A/B against {@code txStreamFill}
+ * in one run; the per-frame methods for comparison (building a frame with
  * {@link TxStream#next}: template copy + stamp; stamping an already built one with
  * {@link FrameTemplate#stamp}; next followed by the general {@link RxAccounting#onFrame}). The
  * bare histogram record is {@link HistogramBench}.
@@ -36,8 +40,9 @@ public class GenBench {
     /** A made-up 2 GHz TSC: only the tick-to-ns conversion depends on it. */
     static final long TSC_HZ = 2_000_000_000L;
 
-    @Param({"64", "1518"})
-    int size;
+    /** A frame size in bytes (FCS included), or {@code imix} (7:4:1 of 64, 576, 1500 B). */
+    @Param({"64", "1518", "imix"})
+    String size;
 
     /** 1: the generator's default (the fill loop copies and stores sequence and timestamp); 1024: flowgen's. */
     @Param({"1", "1024"})
@@ -53,9 +58,10 @@ public class GenBench {
 
     @Setup
     public void setup() {
-        f = new Frames(size);
-        tx = Frames.stream(size, flows);
-        template = new FrameTemplate(size, 0, Frames.SRC_MAC, Frames.DST_MAC, flows());
+        SizeMix mix = size.equals("imix") ? SizeMix.IMIX : SizeMix.fixed(Integer.parseInt(size));
+        f = new Frames(mix);
+        tx = Frames.stream(mix, flows);
+        template = new FrameTemplate(mix.sizes()[0], 0, Frames.SRC_MAC, Frames.DST_MAC, flows());
         rx = new RxAccounting(0, TSC_HZ);
     }
 
@@ -84,6 +90,21 @@ public class GenBench {
     @OperationsPerInvocation(Frames.BURST)
     public void txStreamFill() {
         tx.fill(f.burst, Frames.BURST, tsc += 1000);
+    }
+
+    /**
+     * {@link TxStream#fill}'s general path (several flows or sizes) as it was before it got its
+     * own loop: {@link TxStream#next} per mbuf. Kept to A/B the two in one run.
+     */
+    @Benchmark
+    @OperationsPerInvocation(Frames.BURST)
+    public void txStreamFillByFrame() {
+        long t = tsc += 1000;
+        long pkts = f.burst;
+        for (int i = 0; i < Frames.BURST; i++) {
+            long m = Mbufs.ALL.get(Mbufs.U64, pkts + 8L * i);
+            Mbufs.setLen(m, tx.next(Mbufs.ALL, Mbufs.data(m), t));
+        }
     }
 
     /** What the loop runs per burst: fill, then account the burst as received 5 us later. */
