@@ -180,7 +180,7 @@ public final class Reflector {
                 }
             }
             started = true;
-            statsThread = StatsTimer.start(cfg.statsSeconds(), stop, stats::sample);
+            statsThread = StatsTimer.start(cfg.statsSeconds(), stop, stats::sample, this::log);
             log("running; stop with Ctrl-C or SIGTERM");
             // Wait for a signal, or for a poll loop to fail.
             while (!stop.await(200, TimeUnit.MILLISECONDS)) {

@@ -264,7 +264,7 @@ public class SwitchNode {
                 Files.deleteIfExists(cfg.statsJson());
             }
             installSignals();
-            statsThread = StatsTimer.start(cfg.statsSeconds(), stop, stats::sample);
+            statsThread = StatsTimer.start(cfg.statsSeconds(), stop, stats::sample, this::log);
             startDone = true;
             onStarted();
             log("running; stop with Ctrl-C or SIGTERM");
