@@ -204,11 +204,24 @@ class SwitchRestartTest {
                     + " kB, every cycle " + rss + "; mbufs in use "
                     + inUse + " (baseline " + baseline + ")");
             assertEquals(baseline, inUse, "mbufs back to their baseline; switch:\n" + sw.tail());
-            // flat: a leak of a device's rings or mbufs per restart (>= 2 MB each) would show at once,
-            // and so would 180 KB a restart. What the clean-clone CI saw with 100 restarts: a creep of
-            // 15-35 KB a restart, and once, at a random cycle, one step of about 10 MB that stays
-            // (the allocator or the JIT; not explained yet): hence 16 MB over 90 restarts.
-            assertTrue(rssEnd - rssAfterWarmup < 16 * 1024, "switch RSS grew from " + rssAfterWarmup + " kB to " + rssEnd
+            // No leak per restart. A leak grows RSS in every stretch of restarts; what the clean-clone CI
+            // saw instead is a creep of 10-35 KB a restart and, at a random cycle, a one-time growth of
+            // 10-19 MB that then stays flat for the rest of the run (the allocator or the JIT; not
+            // explained yet). So the restarts after the warm-up are split in two halves, and the test
+            // fails when both grew by more than 100 KB a restart (a device's rings or mbufs, >= 2 MB,
+            // or 180 KB a restart, show in both), or when the whole run grew by more than 48 MB.
+            int from = Math.min(10, rss.size() - 1);
+            int mid = from + (rss.size() - from) / 2;
+            long firstHalf = growth(rss.subList(from, mid));
+            long secondHalf = growth(rss.subList(mid, rss.size()));
+            long perHalfBound = 100L * Math.max(1, (rss.size() - from) / 2);
+            System.out.println("SwitchRestartTest.guestRestarts: RSS growth, cycles " + (from + 1) + "-" + mid + ": "
+                    + firstHalf + " kB, cycles " + (mid + 1) + "-" + rss.size() + ": " + secondHalf + " kB (a leak: both"
+                    + " above " + perHalfBound + " kB)");
+            assertTrue(firstHalf <= perHalfBound || secondHalf <= perHalfBound, "switch RSS grew in both halves of "
+                    + (rss.size() - from) + " guest restarts: " + firstHalf + " kB and " + secondHalf + " kB, more than "
+                    + perHalfBound + " kB each: a leak per restart");
+            assertTrue(rssEnd - rssAfterWarmup < 48 * 1024, "switch RSS grew from " + rssAfterWarmup + " kB to " + rssEnd
                     + " kB over " + (cycles - 10) + " guest restarts");
             assertTrue(sw.alive());
             closeAll();
@@ -356,5 +369,13 @@ class SwitchRestartTest {
             return e.code();
         }
         throw new AssertionError("expected an error");
+    }
+
+    /** RSS growth over a stretch of samples: the lowest of its last 10 minus the lowest of its first 10 (kB). */
+    static long growth(List<Long> rss) {
+        int w = Math.max(1, Math.min(10, rss.size() / 2));
+        long first = rss.subList(0, w).stream().min(Long::compare).orElseThrow();
+        long last = rss.subList(rss.size() - w, rss.size()).stream().min(Long::compare).orElseThrow();
+        return last - first;
     }
 }
