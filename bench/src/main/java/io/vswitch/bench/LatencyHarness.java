@@ -70,8 +70,8 @@ final class LatencyHarness implements Campaign.Starter {
     /** vswitch-gen's command for the NDR search of a start. */
     static List<String> ndrCommand(Harness.Settings s, Settings l, int queues, int size, Path sock, String prefix, Path json) {
         List<String> c = new ArrayList<>(Harness.generatorCommand(s, Generator.VSWITCH_GEN, queues, size, sock, prefix, json));
-        c.addAll(List.of("--ndr", "--trial", num(l.ndrTrial())));
-        if (l.ndrPrecision() != null) c.addAll(List.of("--ndr-precision", num(l.ndrPrecision())));
+        c.addAll(List.of("--ndr", "--trial", Results.num(l.ndrTrial())));
+        if (l.ndrPrecision() != null) c.addAll(List.of("--ndr-precision", Results.num(l.ndrPrecision())));
         return c;
     }
 
@@ -94,10 +94,6 @@ final class LatencyHarness implements Campaign.Starter {
     /** How long the NDR search may take: up to 30 trials of warm-up + trial + drain (1 s at most), the unpaced one, start-up. */
     static Duration ndrTimeout(double trial) {
         return Duration.ofSeconds((long) Math.ceil(60 + 31 * (trial + 0.25 + 1.1)));
-    }
-
-    static String num(double v) {
-        return Results.num(v);
     }
 
     @Override

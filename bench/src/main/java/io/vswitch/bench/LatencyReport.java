@@ -160,19 +160,19 @@ public final class LatencyReport {
         List<List<Object>> out = new ArrayList<>();
         List<Object> ndrRow = label(r);
         Summary rx = r.rxMpps();
-        ndrRow.addAll(List.of(num(rx.median()), num(rx.min()), num(rx.max()), num(rx.mean()), num(r.txMpps().median()), num(r.rxMbps().median()),
-                num(r.txMbps().median()), num(r.rxMbps().best()), num(r.loss().median()), num(r.latP50Ns().median()), num(r.latP99Ns().median()),
-                p.config().topology().id(), p.config().switchName(), p.config().flows(), "ndr", num(rx.median()), "", "", "", "", ""));
+        ndrRow.addAll(List.of(Results.num(rx.median()), Results.num(rx.min()), Results.num(rx.max()), Results.num(rx.mean()), Results.num(r.txMpps().median()), Results.num(r.rxMbps().median()),
+                Results.num(r.txMbps().median()), Results.num(r.rxMbps().best()), Results.num(r.loss().median()), Results.num(r.latP50Ns().median()), Results.num(r.latP99Ns().median()),
+                p.config().topology().id(), p.config().switchName(), p.config().flows(), "ndr", Results.num(rx.median()), "", "", "", "", ""));
         out.add(ndrRow);
         for (double share : LatencyPoints.shares(r)) {
             At a = At.of(r, share);
             List<Object> row = label(r);
-            row.addAll(List.of(num(a.rxMpps().median()), num(a.rxMpps().min()), num(a.rxMpps().max()), num(a.rxMpps().mean()),
-                    num(a.txMpps().median()), num(Results.mbps(a.rxMpps().median() * 1e6, p.size())),
-                    num(Results.mbps(a.txMpps().median() * 1e6, p.size())), num(Results.mbps(a.rxMpps().best() * 1e6, p.size())),
-                    num(a.loss().median()), num(a.p50Ns().median()), num(a.p99Ns().median()), p.config().topology().id(), p.config().switchName(), p.config().flows(), num(share),
-                    num(rx.median()), num(a.ratePps().median()), num(a.samples().median()), num(a.p999Ns().median()), num(a.p999Ns().max()),
-                    num(p999Ratio(rs, p, share))));
+            row.addAll(List.of(Results.num(a.rxMpps().median()), Results.num(a.rxMpps().min()), Results.num(a.rxMpps().max()), Results.num(a.rxMpps().mean()),
+                    Results.num(a.txMpps().median()), Results.num(Results.mbps(a.rxMpps().median() * 1e6, p.size())),
+                    Results.num(Results.mbps(a.txMpps().median() * 1e6, p.size())), Results.num(Results.mbps(a.rxMpps().best() * 1e6, p.size())),
+                    Results.num(a.loss().median()), Results.num(a.p50Ns().median()), Results.num(a.p99Ns().median()), p.config().topology().id(), p.config().switchName(), p.config().flows(), Results.num(share),
+                    Results.num(rx.median()), Results.num(a.ratePps().median()), Results.num(a.samples().median()), Results.num(a.p999Ns().median()), Results.num(a.p999Ns().max()),
+                    Results.num(p999Ratio(rs, p, share))));
             out.add(row);
         }
         return out;
@@ -186,17 +186,14 @@ public final class LatencyReport {
     /** A latency start's runs.csv rows after the label columns (reflector .. start): the NDR trial, then each share. */
     static List<List<Object>> runRows(Point p, Measurement m) {
         List<List<Object>> out = new ArrayList<>();
-        out.add(new ArrayList<>(List.of(num(m.txPps()), num(m.rxPps()), num(m.lossRatio()), num(m.latP50Ns()), num(m.latP99Ns()),
-                num(m.seconds()), p.config().topology().id(), p.config().switchName(), p.config().flows(), "ndr", num(m.rxPps()), "", "", "")));
+        out.add(new ArrayList<>(List.of(Results.num(m.txPps()), Results.num(m.rxPps()), Results.num(m.lossRatio()), Results.num(m.latP50Ns()), Results.num(m.latP99Ns()),
+                Results.num(m.seconds()), p.config().topology().id(), p.config().switchName(), p.config().flows(), "ndr", Results.num(m.rxPps()), "", "", "")));
         for (ShareRun x : m.shares())
-            out.add(new ArrayList<>(List.of(num(x.txPps()), num(x.rxPps()), num(x.lossRatio()), num(x.p50Ns()), num(x.p99Ns()), "",
-                    p.config().topology().id(), p.config().switchName(), p.config().flows(), num(x.share()), num(m.rxPps()), num(x.ratePps()), x.latSamples(), num(x.p999Ns()))));
+            out.add(new ArrayList<>(List.of(Results.num(x.txPps()), Results.num(x.rxPps()), Results.num(x.lossRatio()), Results.num(x.p50Ns()), Results.num(x.p99Ns()), "",
+                    p.config().topology().id(), p.config().switchName(), p.config().flows(), Results.num(x.share()), Results.num(m.rxPps()), Results.num(x.ratePps()), x.latSamples(), Results.num(x.p999Ns()))));
         return out;
     }
 
-    private static String num(double v) {
-        return Results.num(v);
-    }
 
     /** results.json: a latency point's {@code latency} array (per share: statistics over starts and the ratio to testpmd). */
     static void json(ObjectNode point, List<PointResult> rs, PointResult r) {
@@ -206,14 +203,14 @@ public final class LatencyReport {
         for (double share : LatencyPoints.shares(r)) {
             At x = At.of(r, share);
             ObjectNode o = a.addObject().put("rate_share", share);
-            summary(o, "rate_pps", x.ratePps());
-            summary(o, "tx_mpps", x.txMpps());
-            summary(o, "rx_mpps", x.rxMpps());
-            summary(o, "loss_ratio", x.loss());
-            summary(o, "latency_samples", x.samples());
-            summary(o, "latency_p50_ns", x.p50Ns());
-            summary(o, "latency_p99_ns", x.p99Ns());
-            summary(o, "latency_p999_ns", x.p999Ns());
+            Results.summary(o, "rate_pps", x.ratePps());
+            Results.summary(o, "tx_mpps", x.txMpps());
+            Results.summary(o, "rx_mpps", x.rxMpps());
+            Results.summary(o, "loss_ratio", x.loss());
+            Results.summary(o, "latency_samples", x.samples());
+            Results.summary(o, "latency_p50_ns", x.p50Ns());
+            Results.summary(o, "latency_p99_ns", x.p99Ns());
+            Results.summary(o, "latency_p999_ns", x.p999Ns());
             o.put("latency_p999_vs_testpmd", p999Ratio(rs, r.point(), share));
         }
     }
@@ -226,10 +223,6 @@ public final class LatencyReport {
             a.addObject().put("rate_share", x.share()).put("rate_pps", x.ratePps()).put("tx_pps", x.txPps()).put("rx_pps", x.rxPps())
                     .put("loss_ratio", x.lossRatio()).put("latency_samples", x.latSamples()).put("latency_p50_ns", x.p50Ns())
                     .put("latency_p99_ns", x.p99Ns()).put("latency_p999_ns", x.p999Ns()).put("latency_max_ns", x.maxNs());
-    }
-
-    private static void summary(ObjectNode o, String name, Summary s) {
-        o.putObject(name).put("n", s.n()).put("median", s.median()).put("min", s.min()).put("max", s.max()).put("mean", s.mean());
     }
 
     /** The plot's series: per point (configuration and size), (share in %, median p99.9 in us). */

@@ -381,7 +381,8 @@ public final class Results {
         }
     }
 
-    private static void summary(ObjectNode o, String name, Summary s) {
+    /** A {@link Summary} as a JSON object {n, median, min, max, mean} under {@code name}. */
+    static void summary(ObjectNode o, String name, Summary s) {
         o.putObject(name).put("n", s.n()).put("median", s.median()).put("min", s.min()).put("max", s.max())
                 .put("mean", s.mean());
     }
