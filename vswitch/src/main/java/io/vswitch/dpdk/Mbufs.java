@@ -137,6 +137,11 @@ public final class Mbufs {
         if (dataLen(m) + pktLen(m) != 120 || data(m) != 0) {
             throw new IllegalStateException("mbuf accessors read back wrong values");
         }
+        // flooding is rare: have the JVM customise the refcnt handle now, not on its 128th call
+        // in the loop (see DpdkIo.link). The scratch header has refcnt 0 and no next segment.
+        for (int i = 0; i < DpdkIo.CUSTOMIZED_AFTER; i++) {
+            addReferences(m, 0);
+        }
     }
 
     private static final MemorySegment SCRATCH = java.lang.foreign.Arena.global().allocate(rte_mbuf.$LAYOUT);

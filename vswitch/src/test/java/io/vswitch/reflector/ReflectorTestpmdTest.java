@@ -109,10 +109,10 @@ class ReflectorTestpmdTest {
             assertEquals(baseline, num(summary.get("mbufs_in_use")), "mbufs not returned at exit");
 
             // zero allocation per packet: poll-thread allocated bytes per traffic interval after warm-up.
-            // A per-packet allocation shows in every interval; the poll thread also allocates once,
-            // 65 KB, at an unpredictable moment of the run (seen in the 2nd interval and, under load,
-            // later; its cause is not known yet): at most one interval may show it, and the second
-            // half of the intervals must show nothing.
+            // A per-packet allocation shows in every interval. The one-time 65 KB seen here before
+            // (CI, split over two intervals) was the JVM customising free_bulk's handle on its 128th
+            // call; DpdkIo.link now makes that happen before the loop starts. What is left to tolerate
+            // is a deoptimisation's few objects: one interval, at most 1 KB, none in the second half.
             long pkts = 0;
             long alloc = 0;
             int busy = 0;
@@ -137,7 +137,7 @@ class ReflectorTestpmdTest {
             long nonZero = perInterval.stream().filter(a -> a != 0).count();
             System.out.println("ReflectorTestpmdTest: poll threads allocated " + alloc + " B over " + pkts + " packets in "
                     + perInterval.size() + " intervals after warm-up; per interval " + perInterval);
-            assertTrue(nonZero <= 1 && alloc <= 128 * 1024, "poll threads allocated " + alloc + " bytes over " + pkts
+            assertTrue(nonZero <= 1 && alloc <= 1024, "poll threads allocated " + alloc + " bytes over " + pkts
                     + " packets, in " + nonZero + " intervals: " + perInterval);
             List<Long> secondHalf = perInterval.subList(perInterval.size() / 2, perInterval.size());
             assertTrue(secondHalf.stream().allMatch(a -> a == 0), "the poll threads still allocate in the second half"
