@@ -466,7 +466,9 @@ public final class Generator {
             GenLoop l = loops.get(i);
             while (!l.acked(words[i])) {
                 if (System.nanoTime() > deadline)
-                    throw new IllegalStateException("generator loop on CPU " + l.cpu() + " did not respond within 10 s");
+                    throw new UserError(ExitCode.LCORE, "generator loop on CPU " + l.cpu()
+                            + " did not respond within 10 s: another busy process is probably pinned to that CPU;"
+                            + " stop it or choose other --lcores");
                 Thread.sleep(0, 200_000);
             }
             if (l.failure() != null) {
