@@ -282,7 +282,8 @@ final class SweepCommand implements Callable<Integer> {
                     + "ports on one lcore; one dpdk-testpmd with two virtio-user ports, --forward-mode=macswap --port-topology=loop, "
                     + "each port's frames addressed to the other port, seeded with 'start tx_first " + Harness.LOOP_SEED_BURSTS
                     + "'; rx = mean of bin/vswitch's --stats-json tx_pps (both ports) over the window, tx = its rx_pps"
-                    + "; ovs: " + OvsPeer.METHOD + "; N flows: " + Harness.SEED_METHOD);
+                    + "; the switch (--ctl in --out) also pmd-stats-clear at the window's start and pmd-stats at its end"
+                    + "; ovs: " + OvsPeer.METHOD + "; N flows: " + Harness.SEED_METHOD + "; cycles: " + PmdCycles.METHOD);
 
         if (rateShares != null) {
             LatencyHarness.Settings ls = latencySettings();
