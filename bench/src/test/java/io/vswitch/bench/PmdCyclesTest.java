@@ -16,6 +16,7 @@ import io.vswitch.bench.Results.PointResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -118,6 +119,25 @@ class PmdCyclesTest {
         PmdCycles off = PmdCycles.ofVswitch(Json.MAPPER.readTree(
                 "{\"tsc_hz\":2000000000,\"lcores\":[{\"busy_cycles\":0,\"idle_cycles\":0,\"frames\":0}]}"));
         assertTrue(Double.isNaN(off.cyclesPerFrame()) && Double.isNaN(off.busyPct()) && Double.isNaN(off.capacityMpps()));
+    }
+
+    // ---- how they are read
+
+    @Test
+    void ourSwitchServesAControlSocketForItsPmdStatsAndOvsIsAskedWithAppctl() {
+        Path st = Path.of("/tmp/w/st.json"), ctl = Path.of("/tmp/w/s1.ctl");
+        List<String> without = Harness.reflectorCommand(SwitchSweepTest.S, Reflector.SWITCH, 1, SwitchSweepTest.SOCKS, "pfx", st, false);
+        List<String> with = Harness.reflectorCommand(SwitchSweepTest.S, Reflector.SWITCH, 1, SwitchSweepTest.SOCKS, "pfx", st, false, ctl);
+        List<String> expected = new ArrayList<>(without);
+        expected.addAll(expected.indexOf("--eal=--huge-unlink"), List.of("--ctl", "/tmp/w/s1.ctl"));
+        assertEquals(expected, with);
+        assertThrows(IllegalArgumentException.class,
+                () -> Harness.reflectorCommand(SwitchSweepTest.S, SwitchSweepTest.IO, 1, SwitchSweepTest.SOCKS, "pfx", st, false, ctl),
+                "--ctl is the switch's");
+        assertEquals(List.of("/usr/bin/ovs-appctl", "--timeout=10", "-t", "/tmp/w/ovs-3/run/ovs-vswitchd.ctl", "dpif-netdev/pmd-stats-clear"),
+                OvsPeer.pmdStatsClear(OvsSweepTest.L));
+        assertEquals(List.of("/usr/bin/ovs-appctl", "--timeout=10", "-t", "/tmp/w/ovs-3/run/ovs-vswitchd.ctl", "dpif-netdev/pmd-stats-show"),
+                OvsPeer.pmdStatsShow(OvsSweepTest.L));
     }
 
     // ---- arithmetic
