@@ -34,7 +34,9 @@ import java.util.stream.Stream;
  * virtio-user ports macswapping in a loop, seeded with {@code start tx_first}
  * {@value #LOOP_SEED_BURSTS} (see {@link #loopCommand}), and the rates come from bin/vswitch's
  * {@code --stats-json}: what it transmitted on both ports is the throughput, what it received
- * the offered load (see {@link #loopWindow}).
+ * the offered load (see {@link #loopWindow}). The loop's switches (ours, with a control socket in
+ * the work directory, and OVS) also give their poll thread's cycles over the window
+ * ({@link PmdCycles}, {@link LoopSampler}).
  */
 public final class Harness implements Campaign.Starter {
     /** Printed by bin/vswitch when its poll loops run. */

@@ -76,7 +76,8 @@ final class SweepCommand implements Callable<Integer> {
     boolean switchOnly;
 
     @Option(names = "--switches", split = ",", paramLabel = "S", description = "With --switch/--switch-only: the switches on the "
-            + "two-port loop, ours and/or ovs (Open vSwitch with DPDK, NORMAL action; default: ours)")
+            + "two-port loop, ours and/or ovs (Open vSwitch with DPDK, NORMAL action; default: ours). Each start also records the "
+            + "switch's poll-thread busy cycles per frame over the window and the capacity tsc_hz / cycles per frame (bench/README.md)")
     List<String> switches;
 
     @Option(names = "--switch-flows", split = ",", paramLabel = "N", description = "With --switch/--switch-only: IP flows the loop's "
