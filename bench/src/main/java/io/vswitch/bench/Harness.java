@@ -7,6 +7,9 @@ import io.vswitch.bench.Peers.Generator;
 import io.vswitch.bench.Peers.Point;
 import io.vswitch.bench.Peers.Reflector;
 import io.vswitch.bench.Peers.ReflectorKind;
+import io.vswitch.ctl.ControlException;
+import io.vswitch.ctl.CtlClient;
+import io.vswitch.ctl.RpcError;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -31,7 +34,9 @@ import java.util.stream.Stream;
  * virtio-user ports macswapping in a loop, seeded with {@code start tx_first}
  * {@value #LOOP_SEED_BURSTS} (see {@link #loopCommand}), and the rates come from bin/vswitch's
  * {@code --stats-json}: what it transmitted on both ports is the throughput, what it received
- * the offered load (see {@link #loopWindow}).
+ * the offered load (see {@link #loopWindow}). The loop's switches (ours, with a control socket in
+ * the work directory, and OVS) also give their poll thread's cycles over the window
+ * ({@link PmdCycles}, {@link LoopSampler}).
  */
 public final class Harness implements Campaign.Starter {
     /** Printed by bin/vswitch when its poll loops run. */
@@ -79,11 +84,43 @@ public final class Harness implements Campaign.Starter {
      * @param seconds wall time of the whole start
      * @param shares a latency point's runs at fixed shares of this start's NDR (sweep --rate, {@link LatencyPoints}); then
      *     tx/rx/loss/latency above are those of the NDR trial and rx is the NDR. Empty for every other point
+     * @param cycles the switch's poll-thread cycles over the window (the two-port loop's switches, ours and OVS), else null
      */
     public record Measurement(double txPps, double rxPps, double lossRatio, double latP50Ns, double latP99Ns, double[] rxPerSecond,
-            double seconds, List<LatencyPoints.ShareRun> shares) {
+            double seconds, List<LatencyPoints.ShareRun> shares, PmdCycles cycles) {
         public Measurement {
             shares = shares == null ? List.of() : List.copyOf(shares);
+        }
+
+        /** Without cycles. */
+        public Measurement(double txPps, double rxPps, double lossRatio, double latP50Ns, double latP99Ns, double[] rxPerSecond,
+                double seconds, List<LatencyPoints.ShareRun> shares) {
+            this(txPps, rxPps, lossRatio, latP50Ns, latP99Ns, rxPerSecond, seconds, shares, null);
+        }
+
+        /** The same with the start's wall time {@code s}. */
+        public Measurement withSeconds(double s) {
+            return new Measurement(txPps, rxPps, lossRatio, latP50Ns, latP99Ns, rxPerSecond, s, shares, cycles);
+        }
+
+        /** The same with the switch's cycles {@code c}. */
+        public Measurement withCycles(PmdCycles c) {
+            return new Measurement(txPps, rxPps, lossRatio, latP50Ns, latP99Ns, rxPerSecond, seconds, shares, c);
+        }
+
+        /** Busy cycles per frame received (NaN without cycles). */
+        public double cyclesPerFrame() {
+            return cycles == null ? Double.NaN : cycles.cyclesPerFrame();
+        }
+
+        /** Busy share of the poll thread, 0..100 (NaN without cycles). */
+        public double busyPct() {
+            return cycles == null ? Double.NaN : cycles.busyPct();
+        }
+
+        /** tsc_hz / busy cycles per frame, Mpps (NaN without cycles). */
+        public double capacityMpps() {
+            return cycles == null ? Double.NaN : cycles.capacityMpps();
         }
 
         /** A throughput measurement (no latency shares). */
@@ -122,6 +159,16 @@ public final class Harness implements Campaign.Starter {
 
     /** The reflector's command line with one vhost port per socket: {@code net_vhost0} on the first, {@code net_vhost1} on the next, ... */
     static List<String> reflectorCommand(Settings s, Reflector r, int queues, List<Path> socks, String prefix, Path statsJson, boolean iommu) {
+        return reflectorCommand(s, r, queues, socks, prefix, statsJson, iommu, null);
+    }
+
+    /**
+     * The same; {@code ctl} (bin/vswitch --mode switch only, else null) is the switch's control
+     * socket ({@code --ctl}), through which the two-port loop clears and reads its pmd-stats.
+     */
+    static List<String> reflectorCommand(Settings s, Reflector r, int queues, List<Path> socks, String prefix, Path statsJson, boolean iommu,
+            Path ctl) {
+        if (ctl != null && !r.equals(Reflector.SWITCH)) throw new IllegalArgumentException("--ctl goes with bin/vswitch --mode switch, not " + r.id());
         List<String> c = new ArrayList<>();
         List<String> vdevs = new ArrayList<>();
         for (int i = 0; i < socks.size(); i++)
@@ -132,6 +179,7 @@ public final class Harness implements Campaign.Starter {
             c.addAll(vdevs);
             c.addAll(List.of("--lcores", Integer.toString(s.reflectorCpu()), "--mode", r.mode(), "--file-prefix", prefix, "--stats", "1",
                     "--stats-json", statsJson.toString()));
+            if (ctl != null) c.addAll(List.of("--ctl", ctl.toString()));
             // --huge-unlink: hugepage files vanish with the process, so a killed run leaks no memory.
             if (s.noHuge()) c.addAll(List.of("--no-huge", "-m", "1024"));
             else c.add("--eal=--huge-unlink");
@@ -274,6 +322,10 @@ public final class Harness implements Campaign.Starter {
         for (int i = 0; i < p.config().topology().ports(); i++)
             socks.add(s.workDir().resolve("s" + id + (loop ? "-" + i : "") + ".sock"));
         for (Path sock : socks) Files.deleteIfExists(sock);
+        Reflector r = p.config().reflector();
+        // Our switch on the loop serves a control socket in --out: pmd-stats over the window (see LoopSampler).
+        Path ctl = loop && r.equals(Reflector.SWITCH) ? s.workDir().resolve("s" + id + ".ctl") : null;
+        if (ctl != null) Files.deleteIfExists(ctl);
         String rPrefix = tag + "r" + id, gPrefix = tag + "g" + id;
         String name = String.format("%03d-%s-%s-%dq-%d", id, p.config().reflector().id(), p.config().generator().id(), p.config().queues(),
                 p.size());
@@ -281,7 +333,6 @@ public final class Harness implements Campaign.Starter {
         Path genJson = logs.resolve(name + "-generator.json"), statsJson = logs.resolve(name + "-reflector-stats.json");
         Files.deleteIfExists(genJson);
         Files.deleteIfExists(statsJson);
-        Reflector r = p.config().reflector();
         Generator g = p.config().generator();
         Child refl = null, gen = null;
         OvsPeer.Layout ovs = r.kind() == ReflectorKind.OVS
@@ -292,6 +343,7 @@ public final class Harness implements Campaign.Starter {
         Runnable cleanup = () -> {
             try {
                 for (Path sock : socks) Files.deleteIfExists(sock);
+                if (ctl != null) Files.deleteIfExists(ctl);
             } catch (IOException ignored) {
                 // best effort at exit
             }
@@ -319,6 +371,7 @@ public final class Harness implements Campaign.Starter {
 
                     @Override
                     public void open() throws RunFailure, IOException, InterruptedException {
+                        o.clearPmdStats();
                         c0 = o.counters();
                         t0ns = System.nanoTime();
                     }
@@ -326,7 +379,8 @@ public final class Harness implements Campaign.Starter {
                     @Override
                     public Measurement close(double seconds) throws RunFailure, IOException, InterruptedException {
                         OvsPeer.Counters c1 = o.counters();
-                        return countersWindow(c0, c1, (System.nanoTime() - t0ns) / 1e9, seconds);
+                        double dt = (System.nanoTime() - t0ns) / 1e9;
+                        return countersWindow(c0, c1, dt, seconds).withCycles(o.pmdCycles());
                     }
                 }, t0);
                 gen = null;
@@ -334,15 +388,14 @@ public final class Harness implements Campaign.Starter {
                 running = null;
                 if (!(m.rxPps() > 0))
                     throw new RunFailure("nothing was forwarded by OVS (RX 0 pps, TX " + Math.round(m.txPps()) + " pps)\n" + o.vswitchd.tail(25));
-                return new Measurement(m.txPps(), m.rxPps(), m.lossRatio(), m.latP50Ns(), m.latP99Ns(), m.rxPerSecond(),
-                        (System.nanoTime() - t0) / 1e9);
+                return m.withSeconds((System.nanoTime() - t0) / 1e9);
             }
-            refl = Child.start("reflector " + r.id(), reflectorCommand(s, r, p.config().queues(), socks, rPrefix, statsJson, false), rLog);
+            refl = Child.start("reflector " + r.id(), reflectorCommand(s, r, p.config().queues(), socks, rPrefix, statsJson, false, ctl), rLog);
             awaitReady(refl, socks, r.kind() == ReflectorKind.VSWITCH ? VSWITCH_READY : null, Duration.ofSeconds(30));
             Measurement m;
             if (loop) {
                 gen = Child.start("generator " + g.id(), loopCommand(s, p.size(), p.config().flows(), socks, gPrefix, false), gLog, true);
-                m = measureLoop(gen, refl, p.config().flows(), statsSampler(statsJson), t0);
+                m = measureLoop(gen, refl, p.config().flows(), statsSampler(statsJson, ctl, logs.resolve(name + "-pmd-stats.json")), t0);
             } else {
                 gen = Child.start("generator " + g.id(), generatorCommand(s, g, p.config().queues(), p.size(), socks.get(0), gPrefix, genJson),
                         gLog);
@@ -356,8 +409,7 @@ public final class Harness implements Campaign.Starter {
                 throw new RunFailure("the reflector " + exitText(rc) + " when stopped with SIGTERM (expected 0)\n" + done.tail(25));
             if (!(m.rxPps() > 0))
                 throw new RunFailure((loop ? "nothing was forwarded" : "no packets came back") + " (RX 0 pps, TX " + Math.round(m.txPps()) + " pps)\n" + done.tail(25));
-            return new Measurement(m.txPps(), m.rxPps(), m.lossRatio(), m.latP50Ns(), m.latP99Ns(), m.rxPerSecond(),
-                    (System.nanoTime() - t0) / 1e9);
+            return m.withSeconds((System.nanoTime() - t0) / 1e9);
         } finally {
             if (gen != null) gen.stop(Duration.ofSeconds(5));
             if (refl != null) refl.stop(Duration.ofSeconds(5));
@@ -405,21 +457,44 @@ public final class Harness implements Campaign.Starter {
         Measurement close(double seconds) throws RunFailure, IOException, InterruptedException;
     }
 
-    /** bin/vswitch's --stats-json lines written during the window ({@link #loopWindow}). */
-    static LoopSampler statsSampler(Path statsJson) {
+    /**
+     * bin/vswitch's --stats-json lines written during the window ({@link #loopWindow}); with
+     * {@code ctl} (our switch's control socket, else null) also its pmd-stats: cleared when the
+     * window opens, read when it closes ({@link PmdCycles#ofVswitch}), the answer kept in
+     * {@code pmdJson}.
+     */
+    static LoopSampler statsSampler(Path statsJson, Path ctl, Path pmdJson) {
         return new LoopSampler() {
             int from;
 
             @Override
-            public void open() throws IOException {
+            public void open() throws IOException, RunFailure {
                 from = statsLines(statsJson).size();
+                if (ctl != null) ctlCall(ctl, "pmd.clear");
             }
 
             @Override
             public Measurement close(double seconds) throws RunFailure, IOException {
-                return loopWindow(statsLines(statsJson), from, seconds);
+                PmdCycles c = null;
+                if (ctl != null) {
+                    JsonNode pmd = ctlCall(ctl, "pmd.stats");
+                    Files.writeString(pmdJson, pmd + "\n");
+                    c = PmdCycles.ofVswitch(pmd);
+                }
+                return loopWindow(statsLines(statsJson), from, seconds).withCycles(c);
             }
         };
+    }
+
+    /** One JSON-RPC call to bin/vswitch's control socket (what {@code vswitchctl} sends); its failures are the start's. */
+    static JsonNode ctlCall(Path ctl, String method) throws RunFailure {
+        try (CtlClient c = CtlClient.connect(ctl)) {
+            return c.call(method);
+        } catch (ControlException e) {
+            throw new RunFailure("bin/vswitch's control socket: " + e.getMessage());
+        } catch (RpcError e) {
+            throw new RunFailure("bin/vswitch refused " + method + " on " + ctl + ": " + e.getMessage());
+        }
     }
 
     /**

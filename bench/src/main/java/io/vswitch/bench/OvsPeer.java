@@ -68,7 +68,8 @@ final class OvsPeer {
     static final String METHOD = "Open vSwitch with DPDK (ovs-vswitchd-dpdk) and its own ovsdb-server under taskset on the reflector CPU, "
             + "dpdk-lcore-mask and pmd-cpu-mask that CPU (one PMD thread), one bridge (netdev datapath, default NORMAL action) with two "
             + "dpdkvhostuserclient ports on the loop's sockets (testpmd's virtio-user ports server=1); rx/tx = the two ports' TX/RX packet "
-            + "counters (ovs-appctl dpctl/show -s) over the window";
+            + "counters (ovs-appctl dpctl/show -s) over the window; dpif-netdev/pmd-stats-clear at the window's start, "
+            + "dpif-netdev/pmd-stats-show at its end";
 
     /** Why OVS cannot run here (one line naming the package and the install command), or null. */
     static String missing(Path vswitchd) {
@@ -165,6 +166,16 @@ final class OvsPeer {
         return List.of(APPCTL.toString(), "--timeout=10", "-t", l.ctl().toString(), "dpctl/show", "-s");
     }
 
+    /** Zeroes the PMD threads' counters (the PMD does it at its next iteration): the window's start. */
+    static List<String> pmdStatsClear(Layout l) {
+        return List.of(APPCTL.toString(), "--timeout=10", "-t", l.ctl().toString(), "dpif-netdev/pmd-stats-clear");
+    }
+
+    /** The PMD threads' counters since the last clear: packets received, idle and processing cycles ({@link PmdCycles#ofOvs}). */
+    static List<String> pmdStatsShow(Layout l) {
+        return List.of(APPCTL.toString(), "--timeout=10", "-t", l.ctl().toString(), "dpif-netdev/pmd-stats-show");
+    }
+
     /** Stops ovs-vswitchd and has it remove its datapath (and so its tap devices). */
     static List<String> exit(Layout l) {
         return List.of(APPCTL.toString(), "--timeout=10", "-t", l.ctl().toString(), "exit", "--cleanup");
@@ -220,6 +231,24 @@ final class OvsPeer {
         /** The counters now. */
         Counters counters() throws RunFailure, IOException, InterruptedException {
             return OvsPeer.counters(exec(stats(layout), layout, log, Duration.ofSeconds(15)));
+        }
+
+        /** Clears the PMD's cycle counters ({@code dpif-netdev/pmd-stats-clear}). */
+        void clearPmdStats() throws RunFailure, IOException, InterruptedException {
+            exec(pmdStatsClear(layout), layout, log, Duration.ofSeconds(15));
+        }
+
+        /**
+         * The PMD's cycles since {@link #clearPmdStats} ({@code dpif-netdev/pmd-stats-show}), with
+         * the TSC rate ovs-vswitchd logged at start; no such line is a failure (another OVS than 3.1?).
+         */
+        PmdCycles pmdCycles() throws RunFailure, IOException, InterruptedException {
+            String show = exec(pmdStatsShow(layout), layout, log, Duration.ofSeconds(15));
+            double hz = PmdCycles.ovsTscHz(vswitchd.lines());
+            if (!(hz > 0))
+                throw new RunFailure("ovs-vswitchd logged no 'TSC frequency: N KHz' line, so its cycles cannot be turned into a capacity\n"
+                        + vswitchd.tail(30));
+            return PmdCycles.ofOvs(show, hz);
         }
 
         /**

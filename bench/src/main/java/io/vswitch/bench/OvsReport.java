@@ -77,6 +77,76 @@ final class OvsReport {
                 x.best(), target, m >= target && x.best() >= target ? "met" : "NOT met") + Summary.uncertainty("ours", x.sw(), "OVS", x.refl());
     }
 
+    private static PointResult point(List<PointResult> rs, Reflector r, int flows, int size) {
+        return Results.find(rs, new Config(r, Generator.TESTPMD_LOOP, 1, flows), size);
+    }
+
+    private static Summary of(List<PointResult> rs, Reflector r, int flows, int size, java.util.function.Function<PointResult, Summary> f) {
+        PointResult p = point(rs, r, flows, size);
+        return p == null ? Summary.EMPTY : f.apply(p);
+    }
+
+    /**
+     * OVS's busy cycles per frame over ours at one size and flow count: how many times more frames
+     * a core of ours forwards. Median: the ratio of the medians; best: of the fewest cycles (the
+     * best start of each). NaN where either has no cycles.
+     */
+    static double[] cyclesRatio(List<PointResult> rs, int flows, int size) {
+        Summary o = of(rs, Reflector.SWITCH, flows, size, PointResult::cyclesPerFrame), v = of(rs, Reflector.OVS, flows, size, PointResult::cyclesPerFrame);
+        return new double[] {v.median() / o.median(), v.min() / o.min()};
+    }
+
+    /**
+     * The switches per core (issue 14): per flow count and switch its capacity (tsc_hz / busy
+     * cycles per frame received, Mpps) median (best), its busy cycles per frame median (fewest)
+     * and busy % median, then, when both ran, OVS's cycles per frame over ours. "" when no switch
+     * start has cycles. The guest (testpmd on one core) is the limit of the Mpps table at one flow,
+     * so this says what the Mpps cannot: how much of its core each switch needed.
+     */
+    static String capacityTable(List<PointResult> loop) {
+        List<PointResult> sw = loop.stream().filter(r -> r.point().config().reflector().isSwitch()).toList();
+        if (sw.stream().allMatch(r -> r.cyclesPerFrame().n() == 0)) return "";
+        TreeSet<Integer> sizes = new TreeSet<>(), flows = new TreeSet<>();
+        boolean ours = false, ovs = false;
+        for (PointResult r : sw) {
+            sizes.add(r.point().size());
+            flows.add(r.point().config().flows());
+            ours |= r.point().config().reflector().equals(Reflector.SWITCH) && !r.runs().isEmpty();
+            ovs |= r.point().config().reflector().equals(Reflector.OVS) && !r.runs().isEmpty();
+        }
+        int maxN = sw.stream().mapToInt(r -> r.runs().size()).max().orElse(0);
+        List<String> head = new ArrayList<>(List.of(""));
+        for (int s : sizes) head.add(s + " B");
+        TextTable t = new TextTable(1, head);
+        for (int f : flows) {
+            for (Reflector r : List.of(Reflector.SWITCH, Reflector.OVS)) {
+                if (r.equals(Reflector.SWITCH) ? !ours : !ovs) continue;
+                String name = (r.equals(Reflector.SWITCH) ? "ours, " : "OVS, ") + flowsText(f);
+                List<String> cap = new ArrayList<>(List.of(name + ": capacity Mpps")), cyc = new ArrayList<>(List.of(name + ": busy cycles/frame")),
+                        busy = new ArrayList<>(List.of(name + ": busy %"));
+                for (int s : sizes) {
+                    Summary c = of(loop, r, f, s, PointResult::capacityMpps), y = of(loop, r, f, s, PointResult::cyclesPerFrame);
+                    cap.add(cell(c.median(), c.best(), 2));
+                    cyc.add(cell(y.median(), y.min(), 1));
+                    busy.add(Results.fmt(of(loop, r, f, s, PointResult::busyPct).median(), 1));
+                }
+                t.row(cap).row(cyc).row(busy);
+            }
+            if (ours && ovs) {
+                List<String> x = new ArrayList<>(List.of("cycles/frame OVS/ours, " + flowsText(f)));
+                for (int s : sizes) {
+                    double[] r = cyclesRatio(loop, f, s);
+                    x.add(cell(r[0], r[1], 3));
+                }
+                t.row(x);
+            }
+        }
+        return "Per core (issue 14): each switch's poll thread over the window (vswitchctl pmd-stats, ovs-appctl dpif-netdev/pmd-stats-show), "
+                + "median (best) of up to " + maxN + " start(s); capacity = tsc_hz / busy cycles per frame received, the Mpps its core could "
+                + "forward were the guest (testpmd, one core) not the limit; busy cycles/frame median (fewest); cycles/frame OVS/ours = how many "
+                + "times more frames a core of ours forwards\n" + t + "\n";
+    }
+
     private static String cell(double median, double best, int decimals) {
         if (Double.isNaN(median)) return "-";
         return Results.fmt(median, decimals) + " (" + Results.fmt(best, decimals) + ")";

@@ -70,6 +70,21 @@ public final class Results {
         public Summary latP99Ns() {
             return of(Measurement::latP99Ns);
         }
+
+        /** The switch's busy cycles per frame received over the window ({@link PmdCycles}); none for other points. */
+        public Summary cyclesPerFrame() {
+            return of(Measurement::cyclesPerFrame);
+        }
+
+        /** The switch's poll thread busy %, 0..100. */
+        public Summary busyPct() {
+            return of(Measurement::busyPct);
+        }
+
+        /** tsc_hz / busy cycles per frame, Mpps: what the switch's core could forward were the guest not the limit. */
+        public Summary capacityMpps() {
+            return of(Measurement::capacityMpps);
+        }
     }
 
     /** L2 megabits per second of {@code pps} frames of {@code size} bytes (FCS included). */
@@ -262,16 +277,49 @@ public final class Results {
             "rx_mpps_max", "rx_mpps_mean", "tx_mpps_median", "rx_mbps_median", "tx_mbps_median", "rx_mbps_best", "loss_ratio_median",
             "latency_p50_ns_median", "latency_p99_ns_median", "topology", "switch", "flows");
 
+    /**
+     * The columns results.csv gains, last, when the sweep has switch points (ours or OVS on the
+     * two-port loop): the switch's poll-thread cycles over the window ({@link PmdCycles}),
+     * median over starts, and the capacity's best; empty for the other points.
+     */
+    static final List<String> CAPACITY_COLUMNS = List.of("busy_cycles_per_frame_median", "busy_cycles_per_frame_min", "busy_pct_median",
+            "capacity_mpps_median", "capacity_mpps_best");
+
+    /** runs.csv's columns after the others when the sweep has switch points: the start's cycles and what follows from them. */
+    static final List<String> RUNS_CAPACITY_COLUMNS = List.of("busy_cycles", "idle_cycles", "frames", "tsc_hz", "busy_cycles_per_frame",
+            "busy_pct", "capacity_mpps");
+
+    /** Whether the sweep has switch points, whose cycles results.csv, runs.csv and the tables show. */
+    static boolean hasSwitches(List<PointResult> rs) {
+        return rs.stream().anyMatch(r -> r.point().config().reflector().isSwitch());
+    }
+
+    private static List<Object> capacityCells(PointResult r) {
+        Summary c = r.cyclesPerFrame(), cap = r.capacityMpps();
+        return List.of(num(c.median()), num(c.min()), num(r.busyPct().median()), num(cap.median()), num(cap.best()));
+    }
+
+    private static List<Object> capacityCells(Measurement m) {
+        PmdCycles c = m.cycles();
+        if (c == null) return LatencyReport.noCells(RUNS_CAPACITY_COLUMNS.size());
+        return List.of(c.busy(), c.idle(), c.frames(), num(c.tscHz()), num(c.cyclesPerFrame()), num(c.busyPct()), num(c.capacityMpps()));
+    }
+
     /** One row per point with its statistics over starts. */
     public static String csv(List<PointResult> rs) {
         // sweep --rate's latency points: more columns (LatencyReport.CSV_COLUMNS) and a row per share
         boolean latency = rs.stream().anyMatch(LatencyPoints::isLatency);
+        boolean capacity = hasSwitches(rs);
         List<Object> head = new ArrayList<>(CSV_HEADER);
         if (latency) head.addAll(LatencyReport.CSV_COLUMNS);
+        if (capacity) head.addAll(CAPACITY_COLUMNS);
         StringBuilder b = new StringBuilder(Csv.row(head));
         for (PointResult r : rs) {
             if (LatencyPoints.isLatency(r)) {
-                for (List<Object> row : LatencyReport.csvRows(rs, r)) b.append(Csv.row(row));
+                for (List<Object> row : LatencyReport.csvRows(rs, r)) {
+                    if (capacity) row.addAll(LatencyReport.noCells(CAPACITY_COLUMNS.size()));
+                    b.append(Csv.row(row));
+                }
                 continue;
             }
             Point p = r.point();
@@ -282,6 +330,7 @@ public final class Results {
                     num(r.latP50Ns().median()), num(r.latP99Ns().median()), p.config().topology().id(), p.config().switchName(),
                     p.config().flows()));
             if (latency) row.addAll(LatencyReport.noCells(LatencyReport.CSV_COLUMNS.size()));
+            if (capacity) row.addAll(capacityCells(r));
             b.append(Csv.row(row));
         }
         return b.toString();
@@ -290,9 +339,11 @@ public final class Results {
     /** One row per process start, in the order they ran. */
     public static String runsCsv(List<PointResult> rs) {
         boolean latency = rs.stream().anyMatch(LatencyPoints::isLatency);
+        boolean capacity = hasSwitches(rs);
         List<Object> head = new ArrayList<>(List.of("reflector", "generator", "queues", "size", "start", "tx_pps", "rx_pps",
                 "loss_ratio", "latency_p50_ns", "latency_p99_ns", "seconds", "topology", "switch", "flows"));
         if (latency) head.addAll(LatencyReport.RUNS_CSV_COLUMNS);
+        if (capacity) head.addAll(RUNS_CAPACITY_COLUMNS);
         StringBuilder b = new StringBuilder(Csv.row(head));
         for (PointResult r : rs) {
             Point p = r.point();
@@ -303,6 +354,7 @@ public final class Results {
                     for (List<Object> cells : LatencyReport.runRows(p, m)) {
                         List<Object> row = new ArrayList<>(label);
                         row.addAll(cells);
+                        if (capacity) row.addAll(capacityCells(m));
                         b.append(Csv.row(row));
                     }
                     continue;
@@ -311,6 +363,7 @@ public final class Results {
                 row.addAll(List.of(num(m.txPps()), num(m.rxPps()), num(m.lossRatio()), num(m.latP50Ns()), num(m.latP99Ns()), num(m.seconds()),
                         p.config().topology().id(), p.config().switchName(), p.config().flows()));
                 if (latency) row.addAll(LatencyReport.noCells(LatencyReport.RUNS_CSV_COLUMNS.size()));
+                if (capacity) row.addAll(capacityCells(m));
                 b.append(Csv.row(row));
             }
         }
@@ -346,7 +399,10 @@ public final class Results {
                 }
             } else st.put(k, String.valueOf(v));
         }
-        doc.put("units", "pps are packets per second; mbps are L2 megabits per second counting the 4-byte FCS, not preamble/IFG");
+        doc.put("units", "pps are packets per second; mbps are L2 megabits per second counting the 4-byte FCS, not preamble/IFG; the "
+                + "switches' busy_cycles_per_frame are TSC cycles of their poll thread's polls that returned frames per frame received over "
+                + "the window (pmd-stats), busy_pct those cycles' share of all its polling cycles, capacity_mpps = tsc_hz / "
+                + "busy_cycles_per_frame / 1e6");
         ArrayNode points = doc.putArray("points");
         for (PointResult r : rs) {
             Point p = r.point();
@@ -362,6 +418,11 @@ public final class Results {
             summary(o, "loss_ratio", r.loss());
             summary(o, "latency_p50_ns", r.latP50Ns());
             summary(o, "latency_p99_ns", r.latP99Ns());
+            if (p.config().reflector().isSwitch()) {
+                summary(o, "busy_cycles_per_frame", r.cyclesPerFrame());
+                summary(o, "busy_pct", r.busyPct());
+                summary(o, "capacity_mpps", r.capacityMpps());
+            }
             ArrayNode runs = o.putArray("runs");
             for (Measurement m : r.runs()) {
                 ObjectNode run = runs.addObject().put("tx_pps", m.txPps()).put("rx_pps", m.rxPps())
@@ -370,6 +431,12 @@ public final class Results {
                 ArrayNode per = run.putArray("rx_pps_per_second");
                 for (double d : m.rxPerSecond()) per.add(d);
                 run.put("seconds", m.seconds());
+                if (m.cycles() != null) {
+                    PmdCycles c = m.cycles();
+                    run.putObject("pmd").put("busy_cycles", c.busy()).put("idle_cycles", c.idle()).put("frames", c.frames())
+                            .put("tsc_hz", c.tscHz()).put("busy_cycles_per_frame", c.cyclesPerFrame()).put("busy_pct", c.busyPct())
+                            .put("capacity_mpps", c.capacityMpps());
+                }
                 LatencyReport.json(run, m);
             }
             LatencyReport.json(o, rs, r);

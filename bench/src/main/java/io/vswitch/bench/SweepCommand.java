@@ -76,7 +76,8 @@ final class SweepCommand implements Callable<Integer> {
     boolean switchOnly;
 
     @Option(names = "--switches", split = ",", paramLabel = "S", description = "With --switch/--switch-only: the switches on the "
-            + "two-port loop, ours and/or ovs (Open vSwitch with DPDK, NORMAL action; default: ours)")
+            + "two-port loop, ours and/or ovs (Open vSwitch with DPDK, NORMAL action; default: ours). Each start also records the "
+            + "switch's poll-thread busy cycles per frame over the window and the capacity tsc_hz / cycles per frame (bench/README.md)")
     List<String> switches;
 
     @Option(names = "--switch-flows", split = ",", paramLabel = "N", description = "With --switch/--switch-only: IP flows the loop's "
@@ -282,7 +283,8 @@ final class SweepCommand implements Callable<Integer> {
                     + "ports on one lcore; one dpdk-testpmd with two virtio-user ports, --forward-mode=macswap --port-topology=loop, "
                     + "each port's frames addressed to the other port, seeded with 'start tx_first " + Harness.LOOP_SEED_BURSTS
                     + "'; rx = mean of bin/vswitch's --stats-json tx_pps (both ports) over the window, tx = its rx_pps"
-                    + "; ovs: " + OvsPeer.METHOD + "; N flows: " + Harness.SEED_METHOD);
+                    + "; the switch (--ctl in --out) also pmd-stats-clear at the window's start and pmd-stats at its end"
+                    + "; ovs: " + OvsPeer.METHOD + "; N flows: " + Harness.SEED_METHOD + "; cycles: " + PmdCycles.METHOD);
 
         if (rateShares != null) {
             LatencyHarness.Settings ls = latencySettings();

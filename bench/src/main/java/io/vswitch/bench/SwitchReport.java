@@ -46,14 +46,15 @@ public final class SwitchReport {
 
     /**
      * Issue 6's table and verdict (when bin/vswitch ran on the loop at one flow), then the table of
-     * our switch against Open vSwitch (when OVS ran); "" when no two-port loop point was measured.
+     * our switch against Open vSwitch (when OVS ran), then the switches per core (their cycles, when
+     * measured); "" when no two-port loop point was measured.
      */
     public static String table(List<PointResult> all) {
         List<PointResult> loop = all.stream().filter(r -> r.point().config().topology() == Topology.TWO_PORT_LOOP).toList();
         List<PointResult> ours = loop.stream().filter(r -> r.point().config().reflector().kind() == ReflectorKind.VSWITCH
                 && r.point().config().flows() == 1).toList();
         String t = ours.stream().allMatch(r -> r.runs().isEmpty()) ? "" : issue6(ours);
-        return t + OvsReport.table(loop);
+        return t + OvsReport.table(loop) + OvsReport.capacityTable(loop);
     }
 
     private static String issue6(List<PointResult> rs) {

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vswitch.Json;
 import io.vswitch.bench.CliTest.Run;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -63,8 +65,38 @@ class OvsSweepRunTest {
         assertEquals(List.of("vswitch-switch/ours/1", "vswitch-io//1", "ovs-normal/ovs/1", "vswitch-switch/ours/1024", "ovs-normal/ovs/1024"), seen);
         String ctl = Files.readString(out.resolve("logs").resolve(logName(out, "ovs-ctl")));
         assertTrue(ctl.contains(": p0 (dpdkvhostuserclient") && ctl.contains(": p1 (dpdkvhostuserclient"), ctl);
+        assertTrue(ctl.contains("dpif-netdev/pmd-stats-clear") && ctl.contains("avg processing cycles per packet"), ctl);
         String report = Files.readString(out.resolve("results.json"));
         assertTrue(report.contains("\"switch\": \"ovs\""), report);
+        // the raw answers, for whoever wants a fresh sample of them (PmdCyclesTest's resources are such)
+        System.out.println("---- " + logName(out, "ovs-ctl") + "\n" + ctl);
+        for (String l : Files.readAllLines(out.resolve("logs").resolve(logName(out, "ovs-normal-testpmd-loop-1q-64-reflector")), StandardCharsets.ISO_8859_1))
+            if (l.contains("TSC frequency")) System.out.println("---- ovs-vswitchd: " + l);
+        System.out.println("---- " + fileName(out, "-pmd-stats.json") + "\n" + Files.readString(out.resolve("logs").resolve(fileName(out, "-pmd-stats.json"))));
+
+        // both switches' cycles over the window: columns present, positive for the switches, empty for the io reflector
+        for (String col : Results.CAPACITY_COLUMNS) assertTrue(head.contains(col), col + " not in " + head);
+        for (String line : csv.subList(1, csv.size())) {
+            String[] f = line.split(",", -1);
+            for (String col : Results.CAPACITY_COLUMNS) {
+                String v = f[head.indexOf(col)];
+                if (f[0].equals("vswitch-io")) assertEquals("", v, col + ": " + line);
+                else assertTrue(!v.isEmpty() && Double.parseDouble(v) > 0, col + " not positive: " + line);
+            }
+        }
+        JsonNode doc = Json.MAPPER.readTree(report);
+        int switchRuns = 0;
+        for (JsonNode p : doc.get("points")) {
+            if (p.get("switch").asText().isEmpty()) continue;
+            for (JsonNode run : p.get("runs")) {
+                JsonNode pmd = run.get("pmd");
+                assertTrue(pmd != null && pmd.isObject(), "no pmd cycles in " + run);
+                for (String k : List.of("frames", "busy_cycles", "tsc_hz", "busy_cycles_per_frame", "busy_pct", "capacity_mpps"))
+                    assertTrue(pmd.get(k).isNumber() && pmd.get(k).doubleValue() > 0, k + " not positive in " + p.get("switch") + ": " + pmd);
+                switchRuns++;
+            }
+        }
+        assertEquals(4, switchRuns, "one start of each switch at 1 and 1024 flows");
 
         // nothing of the run left running
         List<String> left = new ArrayList<>();
@@ -91,13 +123,19 @@ class OvsSweepRunTest {
         assertEquals(etcDbTime, Files.exists(etcDb) ? Files.getLastModifiedTime(etcDb).toMillis() : -1, "the run touched " + etcDb);
         assertEquals(List.of(), matching(out, "ovs-"), "OVS's run/db directories left in --out");
         assertEquals(List.of(), matching(out, ".sock"), "sockets left in --out");
+        assertEquals(List.of(), matching(out, ".ctl"), "our switch's control sockets left in --out");
     }
 
     /** The name of the log of the first OVS start whose name ends with {@code suffix}.log. */
     private static String logName(Path out, String suffix) throws IOException {
+        return fileName(out, suffix + ".log");
+    }
+
+    /** The name of the first file in the run's logs whose name ends with {@code end}. */
+    private static String fileName(Path out, String end) throws IOException {
         try (Stream<Path> s = Files.list(out.resolve("logs"))) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(suffix + ".log")).sorted().findFirst()
-                    .orElseThrow(() -> new AssertionError("no *" + suffix + ".log in " + out.resolve("logs")));
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(end)).sorted().findFirst()
+                    .orElseThrow(() -> new AssertionError("no *" + end + " in " + out.resolve("logs")));
         }
     }
 

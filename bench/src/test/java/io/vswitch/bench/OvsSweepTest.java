@@ -287,14 +287,16 @@ class OvsSweepTest {
     @Test
     void csvAndJsonHaveTheSwitchAndFlowsColumns() throws Exception {
         String[] csv = Results.csv(sample()).split("\n");
-        assertTrue(csv[0].endsWith(",topology,switch,flows"), csv[0]);
-        assertTrue(csv[1].startsWith("vswitch-switch,testpmd-loop,1,64,3,9,") && csv[1].endsWith(",two-port-loop,ours,1"), csv[1]);
-        assertTrue(csv[2].startsWith("vswitch-io,testpmd-loop,1,64,") && csv[2].endsWith(",two-port-loop,,1"), csv[2]);
-        assertTrue(csv[3].startsWith("ovs-normal,testpmd-loop,1,64,3,6,") && csv[3].endsWith(",two-port-loop,ovs,1"), csv[3]);
-        assertTrue(csv[5].startsWith("ovs-normal,testpmd-loop,1,64,1,4,") && csv[5].endsWith(",two-port-loop,ovs,1024"), csv[5]);
+        // the switches' cycle columns come last, empty here: these made-up starts have none
+        String noCycles = ",".repeat(Results.CAPACITY_COLUMNS.size()), noRunCycles = ",".repeat(Results.RUNS_CAPACITY_COLUMNS.size());
+        assertTrue(csv[0].endsWith(",topology,switch,flows," + String.join(",", Results.CAPACITY_COLUMNS)), csv[0]);
+        assertTrue(csv[1].startsWith("vswitch-switch,testpmd-loop,1,64,3,9,") && csv[1].endsWith(",two-port-loop,ours,1" + noCycles), csv[1]);
+        assertTrue(csv[2].startsWith("vswitch-io,testpmd-loop,1,64,") && csv[2].endsWith(",two-port-loop,,1" + noCycles), csv[2]);
+        assertTrue(csv[3].startsWith("ovs-normal,testpmd-loop,1,64,3,6,") && csv[3].endsWith(",two-port-loop,ovs,1" + noCycles), csv[3]);
+        assertTrue(csv[5].startsWith("ovs-normal,testpmd-loop,1,64,1,4,") && csv[5].endsWith(",two-port-loop,ovs,1024" + noCycles), csv[5]);
         String[] runs = Results.runsCsv(sample()).split("\n");
-        assertTrue(runs[0].endsWith(",topology,switch,flows"), runs[0]);
-        assertTrue(runs[5].startsWith("ovs-normal,testpmd-loop,1,64,1,") && runs[5].endsWith(",ovs,1"), runs[5]);
+        assertTrue(runs[0].endsWith(",topology,switch,flows," + String.join(",", Results.RUNS_CAPACITY_COLUMNS)), runs[0]);
+        assertTrue(runs[5].startsWith("ovs-normal,testpmd-loop,1,64,1,") && runs[5].endsWith(",ovs,1" + noRunCycles), runs[5]);
         JsonNode p = Json.MAPPER.readTree(Results.json(Map.of(), Map.of(), sample())).get("points");
         assertEquals("ovs", p.get(2).get("switch").textValue());
         assertEquals("ovs-normal", p.get(2).get("reflector").textValue());

@@ -248,12 +248,14 @@ class SwitchSweepTest {
     @Test
     void csvAndJsonSayWhichTopology() throws Exception {
         String[] csv = Results.csv(sample()).split("\n");
-        assertTrue(csv[0].endsWith(",topology,switch,flows"), csv[0]);
-        assertTrue(csv[1].startsWith("vswitch-macswap,flowgen,1,64,") && csv[1].endsWith(",one-port,,1"), csv[1]);
-        assertTrue(csv[2].startsWith("vswitch-switch,testpmd-loop,1,64,3,5,4.5,6,") && csv[2].endsWith(",two-port-loop,ours,1"), csv[2]);
+        // the switch's cycle columns come last (empty: these made-up starts have none)
+        String noCycles = ",".repeat(Results.CAPACITY_COLUMNS.size()), noRunCycles = ",".repeat(Results.RUNS_CAPACITY_COLUMNS.size());
+        assertTrue(csv[0].endsWith(",topology,switch,flows," + String.join(",", Results.CAPACITY_COLUMNS)), csv[0]);
+        assertTrue(csv[1].startsWith("vswitch-macswap,flowgen,1,64,") && csv[1].endsWith(",one-port,,1" + noCycles), csv[1]);
+        assertTrue(csv[2].startsWith("vswitch-switch,testpmd-loop,1,64,3,5,4.5,6,") && csv[2].endsWith(",two-port-loop,ours,1" + noCycles), csv[2]);
         String[] runs = Results.runsCsv(sample()).split("\n");
-        assertTrue(runs[0].endsWith(",seconds,topology,switch,flows"), runs[0]);
-        assertTrue(runs[2].startsWith("vswitch-switch,testpmd-loop,1,64,1,") && runs[2].endsWith(",two-port-loop,ours,1"), runs[2]);
+        assertTrue(runs[0].endsWith(",seconds,topology,switch,flows," + String.join(",", Results.RUNS_CAPACITY_COLUMNS)), runs[0]);
+        assertTrue(runs[2].startsWith("vswitch-switch,testpmd-loop,1,64,1,") && runs[2].endsWith(",two-port-loop,ours,1" + noRunCycles), runs[2]);
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("switch", "added");
         JsonNode doc = Json.MAPPER.readTree(Results.json(Map.of(), settings, sample()));
