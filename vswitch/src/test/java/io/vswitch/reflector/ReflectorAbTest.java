@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * mode with dpdk-testpmd flowgen as the guest (virtio-user). Every variant carries frames in its
  * own stats intervals, the lines name the variants in turn, the counters reconcile as in
  * {@link ReflectorTestpmdTest} (guest tx vs reflector rx within a ring, rx - tx = drops), the
- * per-variant totals of the summary add up, and the pool's mbufs come back to their baseline.
+ * per-variant totals of the summary add up, the poll thread allocates nothing once every variant
+ * has run, and the pool's mbufs come back to their baseline.
  * Nothing is asserted on rates.
  */
 class ReflectorAbTest {
@@ -112,6 +113,21 @@ class ReflectorAbTest {
             assertEquals(num(lastSample.get("tx_pkts")), abTx, "variants' tx add up to the last sample's");
             assertEquals(num(lastSample.get("drops")), abDrops, "variants' drops add up to the last sample's");
             assertEquals(rxPkts, num(lastSample.get("rx_pkts")), "nothing arrived after the last sample");
+
+            // zero allocation on the A/B path: the poll thread allocates nothing once every variant ran
+            // (the intervals of the second half of the traffic, well past each variant's first period)
+            List<Long> perInterval = new ArrayList<>();
+            for (JsonNode s : stats) {
+                if ((long) (dbl(s.get("rx_pps")) * dbl(s.get("interval_s"))) > 0) {
+                    long a = 0;
+                    for (JsonNode d : s.get("poll_alloc_delta")) {
+                        a += num(d);
+                    }
+                    perInterval.add(a);
+                }
+            }
+            List<Long> secondHalf = perInterval.subList(perInterval.size() / 2, perInterval.size());
+            assertTrue(secondHalf.stream().allMatch(a -> a == 0), "the poll thread allocates: " + perInterval);
 
             long baseline = num(stats.get(0).get("mbufs_in_use"));
             assertEquals(baseline, num(stats.get(stats.size() - 1).get("mbufs_in_use")), "mbufs not returned");
