@@ -5,6 +5,7 @@
 #include <rte_lcore.h>
 #include <rte_errno.h>
 #include <rte_cycles.h>
+#include <rte_prefetch.h>
 #include "vsshim.h"
 
 uint16_t vs_eth_rx_burst(uint16_t port_id, uint16_t queue_id, struct rte_mbuf **rx_pkts, uint16_t nb_pkts)
@@ -31,6 +32,14 @@ void *vs_pktmbuf_mtod(struct rte_mbuf *m) { return rte_pktmbuf_mtod(m, void *); 
 uint16_t vs_mbuf_refcnt_update(struct rte_mbuf *m, int16_t v) { return rte_mbuf_refcnt_update(m, v); }
 
 uint16_t vs_mbuf_refcnt_read(const struct rte_mbuf *m) { return rte_mbuf_refcnt_read(m); }
+
+void vs_prefetch_burst(struct rte_mbuf *const *pkts, uint16_t n)
+{
+    for (uint16_t i = 0; i < n; i++)
+        rte_prefetch0(pkts[i]);
+    for (uint16_t i = 0; i < n; i++)
+        rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+}
 
 int vs_eth_rxtx_callbacks(uint16_t port_id)
 {

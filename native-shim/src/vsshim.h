@@ -33,6 +33,9 @@ void *vs_pktmbuf_mtod(struct rte_mbuf *m);
 /* rte_mbuf_refcnt_update: adds v to the refcount, returns the new value */
 uint16_t vs_mbuf_refcnt_update(struct rte_mbuf *m, int16_t v);
 uint16_t vs_mbuf_refcnt_read(const struct rte_mbuf *m);
+/* rte_prefetch0 of each mbuf's first header line and of its first data line (rte_pktmbuf_mtod), for
+ * pkts[0..n): the reflector's `prefetch` A/B variant calls it once per burst before touching the frames. */
+void vs_prefetch_burst(struct rte_mbuf *const *pkts, uint16_t n);
 
 /* How many rx/tx burst callbacks (rte_eth_add_rx_callback, _tx_; DPDK's packet capture
  * installs them while dpdk-dumpcap captures) a started port has over all its queues. */

@@ -4,13 +4,14 @@ import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code vswitch-bench}: the sweep, the reflector A/B, and the JMH micro-benchmarks. */
+/** {@code vswitch-bench}: the sweep, the reflector A/B, the within-start A/B of loop variants, and the JMH micro-benchmarks. */
 @Command(name = "vswitch-bench", mixinStandardHelpOptions = true, versionProvider = VswitchBench.Version.class,
         description = "Benchmarks for vswitch.",
-        subcommands = {SweepCommand.class, AbCommand.class, VswitchBench.Jmh.class, CommandLine.HelpCommand.class},
+        subcommands = {SweepCommand.class, AbCommand.class, AbWithinCommand.class, VswitchBench.Jmh.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --quick --out /tmp/sweep",
                 "  flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --guest --quick --out /tmp/sweep-guest",
                 "  flock /tmp/vswitch-bench.lock bin/vswitch-bench ab --starts 5",
+                "  flock /tmp/vswitch-bench.lock bin/vswitch-bench ab-within --variants base,prefetch --sizes 1518 --starts 5",
                 "  flock /tmp/vswitch-bench.lock bin/vswitch-bench jmh -f 1 -wi 3 -i 5 Reflect"})
 public final class VswitchBench implements java.util.concurrent.Callable<Integer> {
     private VswitchBench() {}

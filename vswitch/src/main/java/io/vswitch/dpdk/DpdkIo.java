@@ -30,6 +30,11 @@ public final class DpdkIo implements PacketIo {
         vsshim_h.vs_pktmbuf_free_bulk(pkts, n);
     }
 
+    @Override
+    public void prefetch(MemorySegment pkts, int n) {
+        vsshim_h.vs_prefetch_burst(pkts, (short) n);
+    }
+
     /**
      * Links the three handles now, on the loop's thread before its allocation is counted, and
      * calls free_bulk with nothing to free until the JVM has customised its handle: free_bulk

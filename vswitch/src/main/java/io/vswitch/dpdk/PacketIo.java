@@ -26,4 +26,10 @@ public interface PacketIo {
 
     /** Frees {@code pkts[0..n)} (drops one reference of each). */
     void freeBulk(MemorySegment pkts, int n);
+
+    /**
+     * A hint: brings the headers and first data lines of the mbufs {@code pkts[0..n)} into the
+     * cache (rte_prefetch0); changes nothing. Does nothing here; {@link DpdkIo} calls the shim.
+     */
+    default void prefetch(MemorySegment pkts, int n) {}
 }

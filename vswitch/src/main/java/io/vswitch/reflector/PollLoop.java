@@ -22,6 +22,10 @@ import java.lang.foreign.ValueLayout;
  * slices and the counters are made before the loop; packet bytes are reached through the
  * one everything-segment {@link Mbufs#ALL}; the burst and free calls are the generated
  * static final handles, linked with {@code Linker.Option.critical}.
+ *
+ * <p>With {@code --ab} ({@link AbSchedule}) the loop runs the {@link LoopVariant} the stats
+ * thread publishes, read once per round of its pairs (a burst boundary); without it, always
+ * {@link LoopVariant#BASE}.
  */
 public final class PollLoop extends LcoreLoop {
     private final PacketIo io;
@@ -35,9 +39,17 @@ public final class PollLoop extends LcoreLoop {
     private final MemorySegment[] tails;
     /** pkt_len of each frame of the burst (all segments), read before tx_burst hands the mbufs over. */
     private final int[] lens;
+    /** The A/B schedule whose variant the loop runs, or null: base only. */
+    private final AbSchedule ab;
 
     public PollLoop(int cpu, PacketIo io, ReflectMode mode, int burst, int[] ports, int[] queues, QueueCounters[] counters) {
+        this(cpu, io, mode, burst, ports, queues, counters, null);
+    }
+
+    public PollLoop(int cpu, PacketIo io, ReflectMode mode, int burst, int[] ports, int[] queues, QueueCounters[] counters,
+                    AbSchedule ab) {
         super(cpu);
+        this.ab = ab;
         this.io = io;
         this.mode = mode;
         this.burst = burst;
@@ -68,7 +80,9 @@ public final class PollLoop extends LcoreLoop {
         final int burst = this.burst;
         final int pairs = ports.length;
         final int mode = this.mode.ordinal();
+        final AbSchedule ab = this.ab;
         while (running()) {
+            final int variant = ab == null ? V_BASE : ab.loopVariant();     // a burst boundary: see AbSchedule
             for (int k = 0; k < pairs; k++) {
                 QueueCounters c = counters[k];
                 int n = io.rxBurst(ports[k], queues[k], pkts, burst);
@@ -76,25 +90,51 @@ public final class PollLoop extends LcoreLoop {
                     c.emptyPolls++;
                     continue;
                 }
-                long bytes = 0;
-                for (int i = 0; i < n; i++) {
-                    long m = pkts.getAtIndex(ValueLayout.JAVA_LONG, i);
-                    int len = Mbufs.pktLen(m);                  // the whole frame, all segments
-                    lens[i] = len;
-                    bytes += len;
-                    if (mode == MODE_MACSWAP) {                 // headers: the first segment only
-                        ReflectMode.macswap(Mbufs.ALL, Mbufs.data(m), Mbufs.dataLen(m));
-                    } else if (mode == MODE_5TSWAP) {
-                        ReflectMode.fiveTupleSwap(Mbufs.ALL, Mbufs.data(m), Mbufs.dataLen(m));
-                    }
+                if (variant == V_PREFETCH) {
+                    io.prefetch(pkts, n);
                 }
-                int sent = io.txBurst(ports[k], queues[k], pkts, n);
-                long txBytes = bytes;
-                if (sent < n) {
-                    io.freeBulk(tails[sent], n - sent);
-                    c.drops += n - sent;
-                    for (int i = sent; i < n; i++) {
-                        txBytes -= lens[i];
+                long bytes = 0;
+                long txBytes;
+                int sent;
+                if (variant == V_NOLEN) {
+                    for (int i = 0; i < n; i++) {
+                        long m = pkts.getAtIndex(ValueLayout.JAVA_LONG, i);
+                        bytes += Mbufs.pktLen(m);
+                        if (mode == MODE_MACSWAP) {
+                            ReflectMode.macswap(Mbufs.ALL, Mbufs.data(m), Mbufs.dataLen(m));
+                        } else if (mode == MODE_5TSWAP) {
+                            ReflectMode.fiveTupleSwap(Mbufs.ALL, Mbufs.data(m), Mbufs.dataLen(m));
+                        }
+                    }
+                    sent = io.txBurst(ports[k], queues[k], pkts, n);
+                    txBytes = bytes;
+                    if (sent < n) {
+                        for (int i = sent; i < n; i++) {            // not taken: still ours until freed
+                            txBytes -= Mbufs.pktLen(pkts.getAtIndex(ValueLayout.JAVA_LONG, i));
+                        }
+                        io.freeBulk(tails[sent], n - sent);
+                        c.drops += n - sent;
+                    }
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        long m = pkts.getAtIndex(ValueLayout.JAVA_LONG, i);
+                        int len = Mbufs.pktLen(m);                  // the whole frame, all segments
+                        lens[i] = len;
+                        bytes += len;
+                        if (mode == MODE_MACSWAP) {                 // headers: the first segment only
+                            ReflectMode.macswap(Mbufs.ALL, Mbufs.data(m), Mbufs.dataLen(m));
+                        } else if (mode == MODE_5TSWAP) {
+                            ReflectMode.fiveTupleSwap(Mbufs.ALL, Mbufs.data(m), Mbufs.dataLen(m));
+                        }
+                    }
+                    sent = io.txBurst(ports[k], queues[k], pkts, n);
+                    txBytes = bytes;
+                    if (sent < n) {
+                        io.freeBulk(tails[sent], n - sent);
+                        c.drops += n - sent;
+                        for (int i = sent; i < n; i++) {
+                            txBytes -= lens[i];
+                        }
                     }
                 }
                 c.rxPkts += n;
@@ -106,6 +146,17 @@ public final class PollLoop extends LcoreLoop {
         }
     }
 
+    @Override
+    protected void link() {
+        super.link();
+        if (ab != null && ab.variants().contains(LoopVariant.PREFETCH)) {
+            io.prefetch(pkts, 0);                                  // links the handle before allocation is counted
+        }
+    }
+
+    private static final int V_BASE = LoopVariant.BASE.ordinal();
+    private static final int V_PREFETCH = LoopVariant.PREFETCH.ordinal();
+    private static final int V_NOLEN = LoopVariant.NOLEN.ordinal();
     private static final int MODE_MACSWAP = ReflectMode.MACSWAP.ordinal();
     private static final int MODE_5TSWAP = ReflectMode.FIVE_TUPLE_SWAP.ordinal();
 }

@@ -41,7 +41,20 @@ public final class Reflector {
     /** Everything the command line decided. */
     public record Config(List<Vdev> vdevs, int[] cpus, ReflectMode mode, int burst, int rxd, int txd, Integer mbufs,
                          int mbufCache, double statsSeconds, Path statsJson, String filePrefix, boolean noHuge,
-                         int memoryMb, List<String> ealExtra, boolean ealLoops) {}
+                         int memoryMb, List<String> ealExtra, boolean ealLoops, List<LoopVariant> abVariants,
+                         int abSamplesPerPeriod) {
+        public Config {
+            abVariants = abVariants == null ? List.of() : List.copyOf(abVariants);
+        }
+
+        /** Without --ab. */
+        public Config(List<Vdev> vdevs, int[] cpus, ReflectMode mode, int burst, int rxd, int txd, Integer mbufs,
+                      int mbufCache, double statsSeconds, Path statsJson, String filePrefix, boolean noHuge,
+                      int memoryMb, List<String> ealExtra, boolean ealLoops) {
+            this(vdevs, cpus, mode, burst, rxd, txd, mbufs, mbufCache, statsSeconds, statsJson, filePrefix, noHuge, memoryMb,
+                    ealExtra, ealLoops, List.of(), 0);
+        }
+    }
 
     private final Config cfg;
     private final PrintStream out;
@@ -149,6 +162,12 @@ public final class Reflector {
                         + " descriptors, mac " + p.mac()
                         + (v.isVhost() ? ", socket " + v.iface() + (v.client() ? " (client)" : "") : ""));
             }
+            AbSchedule ab = cfg.abVariants().isEmpty() ? null : new AbSchedule(cfg.abVariants(), cfg.abSamplesPerPeriod());
+            if (ab != null) {
+                log("A/B within this start: variants " + String.join(",", cfg.abVariants().stream()
+                        .map(LoopVariant::cliName).toList()) + " take turns every " + cfg.abSamplesPerPeriod()
+                        + " stats sample(s) of " + cfg.statsSeconds() + " s, starting with " + ab.current());
+            }
             log("mode " + cfg.mode() + ", burst " + cfg.burst()
                     + "; queue to lcore mapping:");
             for (String line : plan.describe().split("\n")) {
@@ -161,12 +180,12 @@ public final class Reflector {
                 for (int k = 0; k < pp.length; k++) {
                     cs[k] = byPort[pp[k]][qq[k]];
                 }
-                LcoreLoop loop = new PollLoop(plan.cpu(l), DpdkIo.INSTANCE, cfg.mode(), cfg.burst(), pp, qq, cs);
+                LcoreLoop loop = new PollLoop(plan.cpu(l), DpdkIo.INSTANCE, cfg.mode(), cfg.burst(), pp, qq, cs, ab);
                 Thread t = Thread.ofPlatform().name("poll-cpu" + plan.cpu(l)).unstarted(loop);
                 loops.add(loop);
                 threads.add(t);
             }
-            stats = new StatsReporter(all, pool, loops, out, cfg.statsJson());
+            stats = new StatsReporter(all, pool, loops, out, cfg.statsJson(), ab);
             if (cfg.statsJson() != null) {
                 Files.deleteIfExists(cfg.statsJson());
             }
@@ -180,7 +199,14 @@ public final class Reflector {
                 }
             }
             started = true;
-            statsThread = StatsTimer.start(cfg.statsSeconds(), stop, stats::sample, this::log);
+            StatsSink sink = stats;
+            // --ab: the stats thread switches variants right after it sampled (a failed sample does not
+            // switch: that variant's interval then runs on to the next sample)
+            Runnable sample = ab == null ? sink::sample : () -> {
+                sink.sample();
+                ab.afterSample();
+            };
+            statsThread = StatsTimer.start(cfg.statsSeconds(), stop, sample, this::log);
             log("running; stop with Ctrl-C or SIGTERM");
             // Wait for a signal, or for a poll loop to fail.
             while (!stop.await(200, TimeUnit.MILLISECONDS)) {

@@ -15,6 +15,12 @@ import java.util.Locale;
  * rx/tx packets, Mpps, Gbps (data_len bytes, no FCS or preamble), drops (tx shortfall),
  * the pool's mbufs in use, and each poll thread's allocated bytes (0 is the contract).
  * With a JSON path, appends one JSON object per sample and one for the final summary.
+ *
+ * <p>With {@code --ab} ({@link AbSchedule}) each sample's line names the variant the loops ran
+ * in its interval ({@code "variant"}, with {@code "ab_round"}: whole turns before it, and
+ * {@code "ab_sample"}: the interval's place in its period, 0 right after a switch), and the
+ * summary adds each variant's sampled totals ({@code "ab"}; the time after the last sample is
+ * in no variant's).
  */
 public final class StatsReporter implements StatsSink {
     private final List<QueueCounters> counters;
@@ -26,8 +32,19 @@ public final class StatsReporter implements StatsSink {
     private QueueCounters.Snapshot[] last;
     private long lastNanos = start;
     private long[] lastAlloc;
+    private final AbSchedule ab;
+    /** Per variant (by ordinal): sampled seconds, rx, tx, drops. Stats thread, then summary after it stopped. */
+    private final double[] abSeconds = new double[LoopVariant.values().length];
+    private final long[][] abPkts = new long[LoopVariant.values().length][3];
 
     public StatsReporter(List<QueueCounters> counters, Mempool pool, List<? extends LcoreLoop> loops, PrintStream out, Path json) {
+        this(counters, pool, loops, out, json, null);
+    }
+
+    /** With {@code ab} (or null): lines name the variant of their interval. */
+    public StatsReporter(List<QueueCounters> counters, Mempool pool, List<? extends LcoreLoop> loops, PrintStream out, Path json,
+                         AbSchedule ab) {
+        this.ab = ab;
         this.counters = counters;
         this.pool = pool;
         this.loops = loops;
@@ -83,6 +100,10 @@ public final class StatsReporter implements StatsSink {
         String header = kind.equals("summary")
                 ? String.format(Locale.ROOT, "summary after %.1f s:", t)
                 : String.format(Locale.ROOT, "[%7.1fs]", t);
+        if (ab != null && !kind.equals("summary")) {
+            header += " variant " + ab.current().cliName();
+            js.put("variant", ab.current().cliName()).put("ab_round", ab.round()).put("ab_sample", ab.sampleInPeriod());
+        }
         txt.append(header).append('\n');
         for (int i = 0; i < cur.length; i++) {
             QueueCounters q = counters.get(i);
@@ -119,9 +140,35 @@ public final class StatsReporter implements StatsSink {
                 .put("mbufs_in_use", inUse).put("mbufs", pool.size);
         StatsSink.putArray(js, "poll_alloc_bytes", alloc);
         StatsSink.putArray(js, "poll_alloc_delta", allocDelta);
+        if (ab != null) {
+            abReport(kind, js, txt, dt, trx, ttx, tdrop);
+        }
         out.print(txt);
         out.flush();
         StatsSink.appendJson(json, js, out);
+    }
+
+    /** A sample adds its interval to its variant's totals; the summary prints and records them. */
+    private void abReport(String kind, ObjectNode js, StringBuilder txt, double dt, long rx, long tx, long drops) {
+        if (!kind.equals("summary")) {
+            int v = ab.current().ordinal();
+            abSeconds[v] += dt;
+            abPkts[v][0] += rx;
+            abPkts[v][1] += tx;
+            abPkts[v][2] += drops;
+            return;
+        }
+        ObjectNode o = js.putObject("ab");
+        for (LoopVariant lv : ab.variants()) {
+            int v = lv.ordinal();
+            double sec = abSeconds[v];
+            o.putObject(lv.cliName()).put("seconds", sec).put("rx_pkts", abPkts[v][0]).put("tx_pkts", abPkts[v][1])
+                    .put("drops", abPkts[v][2]).put("rx_pps", sec > 0 ? abPkts[v][0] / sec : 0)
+                    .put("tx_pps", sec > 0 ? abPkts[v][1] / sec : 0);
+            txt.append(String.format(Locale.ROOT, "  variant %-9s %7.1f s sampled  rx %8.3f Mpps  tx %8.3f Mpps  drops %d%n",
+                    lv.cliName(), sec, sec > 0 ? abPkts[v][0] / sec / 1e6 : 0.0, sec > 0 ? abPkts[v][1] / sec / 1e6 : 0.0,
+                    abPkts[v][2]));
+        }
     }
 
     private static String join(long[] a) {

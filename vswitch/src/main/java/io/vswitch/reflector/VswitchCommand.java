@@ -116,6 +116,18 @@ public final class VswitchCommand implements Callable<Integer> {
 
 
 
+    @Option(names = "--ab", paramLabel = "VARIANT,VARIANT[,...]",
+            description = "Reflector: A/B of poll-loop variants within this start: the loops take turns running each for"
+                    + " --ab-period seconds, switched at a stats sample; each --stats-json line names its \"variant\"."
+                    + " Variants: base (today's loop), prefetch (prefetch each burst's mbuf headers and first data lines),"
+                    + " nolen (no per-frame length array; tx bytes from what tx left). vswitch-bench ab-within drives it")
+    String ab;
+
+    @Option(names = "--ab-period", paramLabel = "SECONDS", defaultValue = "1",
+            description = "Reflector: seconds each --ab variant runs before the next takes over; a whole multiple of --stats"
+                    + " (without --stats, the stats are sampled once a period). Default: ${DEFAULT-VALUE}")
+    double abPeriod;
+
     @Mixin
     DpdkOptions dpdk = new DpdkOptions();
 
@@ -175,6 +187,9 @@ public final class VswitchCommand implements Callable<Integer> {
             throw new UserError(ExitCode.USAGE, "--loop-threads " + loopThreads + ": the switch runs its loops on Java"
                     + " threads only");
         }
+        if (ab != null) {
+            throw new UserError(ExitCode.USAGE, "--ab goes with the reflector (--mode io, macswap or 5tswap), not --mode switch");
+        }
         Common c = common();
         return new SwitchNode.Config(c.vdevs, c.cpus, dpdk.burst, dpdk.rxd, dpdk.txd, dpdk.mbufs, dpdk.mbufCache,
                 stats, statsJson, dpdk.filePrefix("vswitch"), dpdk.noHuge, dpdk.memoryMb(), dpdk.ealExtra(verbose),
@@ -206,9 +221,24 @@ public final class VswitchCommand implements Callable<Integer> {
             throw new UserError(ExitCode.USAGE, "--loop-threads " + loopThreads + ": java or eal");
         }
         Common c = common();
-        return new Reflector.Config(c.vdevs, c.cpus, m, dpdk.burst, dpdk.rxd, dpdk.txd, dpdk.mbufs, dpdk.mbufCache, stats,
-                statsJson, dpdk.filePrefix("vswitch"), dpdk.noHuge, dpdk.memoryMb(), dpdk.ealExtra(verbose),
-                loopThreads.equals("eal"));
+        double statsSeconds = stats;
+        List<LoopVariant> abVariants = List.of();
+        int abSamples = 0;
+        if (ab != null) {
+            if (statsSeconds == 0) {
+                statsSeconds = abPeriod;                   // variants switch at a stats sample: one a period
+            }
+            try {
+                AbSchedule s = AbSchedule.parse(ab, abPeriod, statsSeconds);
+                abVariants = s.variants();
+                abSamples = s.samplesPerPeriod();
+            } catch (IllegalArgumentException e) {
+                throw new UserError(ExitCode.USAGE, e.getMessage());
+            }
+        }
+        return new Reflector.Config(c.vdevs, c.cpus, m, dpdk.burst, dpdk.rxd, dpdk.txd, dpdk.mbufs, dpdk.mbufCache,
+                statsSeconds, statsJson, dpdk.filePrefix("vswitch"), dpdk.noHuge, dpdk.memoryMb(), dpdk.ealExtra(verbose),
+                loopThreads.equals("eal"), abVariants, abSamples);
     }
 
     private Common common() {

@@ -166,6 +166,25 @@ public final class vsshim_h {
         }
     }
 
+    private static final class vs_prefetch_burst$ {
+        static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(ADDRESS, JAVA_SHORT);
+        static final MemorySegment ADDR = NativeLibs.find("vs_prefetch_burst");
+        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC, Linker.Option.critical(false));
+    }
+    /** {@snippet lang=c : void vs_prefetch_burst(struct rte_mbuf *const * pkts, uint16_t n) } */
+    public static FunctionDescriptor vs_prefetch_burst$descriptor() { return vs_prefetch_burst$.DESC; }
+    public static MethodHandle vs_prefetch_burst$handle() { return vs_prefetch_burst$.HANDLE; }
+    public static MemorySegment vs_prefetch_burst$address() { return vs_prefetch_burst$.ADDR; }
+    public static void vs_prefetch_burst(MemorySegment pkts, short n) {
+        try {
+            vs_prefetch_burst$.HANDLE.invokeExact(pkts, n);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("unreachable", t);
+        }
+    }
+
     private static final class vs_lcore_id$ {
         static final FunctionDescriptor DESC = FunctionDescriptor.of(JAVA_INT);
         static final MemorySegment ADDR = NativeLibs.find("vs_lcore_id");
