@@ -28,6 +28,7 @@ public abstract class LcoreLoop implements Runnable {
     private volatile long allocBaseline;
     private volatile long allocFinal = -1;
     private volatile int ealLcore = -1;
+    private volatile Runnable onFailure;
 
     protected LcoreLoop(int cpu) {
         this.cpu = cpu;
@@ -93,6 +94,15 @@ public abstract class LcoreLoop implements Runnable {
         return failure;
     }
 
+    /**
+     * Runs {@code r} on this loop's thread when the loop fails, after {@link #failure} and
+     * {@link #finished} are set; set it before the thread starts. The main thread can then wait
+     * for a signal or a failure without waking up periodically on the poll loops' CPUs.
+     */
+    public final void onFailure(Runnable r) {
+        this.onFailure = r;
+    }
+
     /** Bytes this poll thread allocated since its loop started, or -1 before it started. */
     public final long allocatedInLoop() {
         long fin = allocFinal;
@@ -134,6 +144,10 @@ public abstract class LcoreLoop implements Runnable {
                 Lcore.unregister();
             }
             finished = true;
+            Runnable r = onFailure;
+            if (failure != null && r != null) {
+                r.run();
+            }
         }
     }
 }

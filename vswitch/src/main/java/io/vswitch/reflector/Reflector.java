@@ -181,6 +181,7 @@ public final class Reflector {
                     cs[k] = byPort[pp[k]][qq[k]];
                 }
                 LcoreLoop loop = new PollLoop(plan.cpu(l), DpdkIo.INSTANCE, cfg.mode(), cfg.burst(), pp, qq, cs, ab);
+                loop.onFailure(stop::countDown);
                 Thread t = Thread.ofPlatform().name("poll-cpu" + plan.cpu(l)).unstarted(loop);
                 loops.add(loop);
                 threads.add(t);
@@ -208,14 +209,9 @@ public final class Reflector {
             };
             statsThread = StatsTimer.start(cfg.statsSeconds(), stop, sample, this::log);
             log("running; stop with Ctrl-C or SIGTERM");
-            // Wait for a signal, or for a poll loop to fail.
-            while (!stop.await(200, TimeUnit.MILLISECONDS)) {
-                for (LcoreLoop l : loops) {
-                    if (l.failure() != null) {
-                        stop.countDown();
-                    }
-                }
-            }
+            // Wait for a signal, or for a poll loop to fail (each loop counts `stop` down when it
+            // fails): no periodic wake-up, which would take the CPU from a poll loop pinned with it.
+            stop.await();
             return ExitCode.OK.code;
         } catch (java.io.IOException e) {
             throw new UserError(ExitCode.USAGE, "--stats-json: " + e.getMessage());

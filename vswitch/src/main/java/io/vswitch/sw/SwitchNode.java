@@ -233,6 +233,7 @@ public class SwitchNode {
                         new Forwarding(table, new PortCounters(EthPort.MAX_PORTS)),
                         new SwitchLoop.Plan(0, new int[0], new int[0], none));
                 loop.standInForEalLcore(l + 1);      // not rte_thread_register: dpdk-dumpcap can attach
+                loop.onFailure(stop::countDown);
                 loops.add(loop);
                 threads.add(Thread.ofPlatform().name("poll-cpu" + cfg.cpus()[l]).unstarted(loop));
             }
@@ -268,18 +269,13 @@ public class SwitchNode {
             startDone = true;
             onStarted();
             log("running; stop with Ctrl-C or SIGTERM");
+            // Wake once a second to age the MAC table; a failing loop counts `stop` down itself
+            // (onFailure), so there is no faster wake-up taking the CPU from a loop pinned with us.
             long nextExpire = System.nanoTime() + 1_000_000_000L;
-            while (!stop.await(200, TimeUnit.MILLISECONDS)) {
-                if (System.nanoTime() - nextExpire >= 0) {
-                    table.expire(System.nanoTime());
-                    closeCapturedAway();
-                    nextExpire += 1_000_000_000L;
-                }
-                for (SwitchLoop l : loops) {
-                    if (l.failure() != null) {
-                        stop.countDown();
-                    }
-                }
+            while (!stop.await(Math.max(0, nextExpire - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                table.expire(System.nanoTime());
+                closeCapturedAway();
+                nextExpire = Math.max(nextExpire + 1_000_000_000L, System.nanoTime());   // no catch-up burst after a pause
             }
             return 0;
         } catch (IOException e) {
