@@ -26,7 +26,52 @@ public final class Env {
         m.put("kernel", System.getProperty("os.name") + " " + System.getProperty("os.version"));
         m.put("host", firstLine(run(List.of("hostname"), null)));
         m.put("loadavg_at_start", loadavg(read("/proc/loadavg")));
+        m.put("kdamond_threads", Integer.toString(kdamonds(threadNames())));
         return m;
+    }
+
+    /** How many of these thread names are the kernel's DAMON monitor threads (kdamond.N). */
+    static int kdamonds(List<String> comms) {
+        int n = 0;
+        for (String c : comms) {
+            if (c.strip().startsWith("kdamond")) n++;
+        }
+        return n;
+    }
+
+    /**
+     * A warning when the kernel's DAMON monitor runs: on the dev VM its kdamond thread took
+     * 1.5-4.2 ms slices of the generator's CPU (perf sched, 6-13 a 6 s window), long enough to
+     * set a latency run's p99.9 whatever the reflector does.
+     */
+    static String damonWarning(String kdamondThreads) {
+        int n;
+        try {
+            n = Integer.parseInt(kdamondThreads);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        if (n == 0) return null;
+        return "warning: the kernel's DAMON monitor is running (" + n + " kdamond thread" + (n > 1 ? "s" : "")
+                + "): it takes millisecond slices of whichever CPU it lands on, which can decide p99.9 latency;"
+                + " stop it (/sys/kernel/mm/damon/admin/kdamonds/*/state: off) for latency runs";
+    }
+
+    /** The names (comm) of every process on the machine, kernel threads included. */
+    private static List<String> threadNames() {
+        List<String> out = new java.util.ArrayList<>();
+        try (var d = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path p : d) {
+                try {
+                    out.add(Files.readString(p.resolve("comm")));
+                } catch (IOException e) {
+                    // gone meanwhile
+                }
+            }
+        } catch (IOException e) {
+            // no /proc: none known
+        }
+        return out;
     }
 
     /** The first "model name" of /proc/cpuinfo. */

@@ -99,6 +99,8 @@ final class Runner {
         Map<String, String> env = Env.capture(root);
         String busy = Env.busyWarning(env.get("loadavg_at_start"), Runtime.getRuntime().availableProcessors());
         if (busy != null) out.println(busy);
+        String damon = Env.damonWarning(env.get("kdamond_threads"));
+        if (damon != null) out.println(damon);
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("command", title);
         settings.put("starts", starts);

@@ -37,9 +37,20 @@ class EnvTest {
     }
 
     @Test
+    void damonMonitorThreadsAreCountedAndWarnedAbout() {
+        assertEquals(2, Env.kdamonds(List.of("kdamond.0\n", "bash\n", "kdamond.1", "kworker/0:1")));
+        assertEquals(0, Env.kdamonds(List.of("systemd", "damon-helper")));
+        assertEquals(null, Env.damonWarning("0"));
+        assertEquals(null, Env.damonWarning("unknown"));
+        String w = Env.damonWarning("1");
+        assertTrue(w.startsWith("warning: the kernel's DAMON monitor is running (1 kdamond thread)"), w);
+        assertTrue(w.contains("p99.9"), w);
+    }
+
+    @Test
     void captureHasEveryField() {
         Map<String, String> e = Env.capture(Path.of("."));
-        for (String k : List.of("cpu_model", "cores", "dpdk", "jdk", "git_commit", "hugepage_size", "kernel", "loadavg_at_start"))
+        for (String k : List.of("cpu_model", "cores", "dpdk", "jdk", "git_commit", "hugepage_size", "kernel", "loadavg_at_start", "kdamond_threads"))
             assertTrue(e.containsKey(k) && !e.get(k).isBlank(), k);
         assertEquals(Integer.toString(Runtime.getRuntime().availableProcessors()), e.get("cores"));
         assertTrue(e.get("jdk").contains(Integer.toString(Runtime.version().feature())));
