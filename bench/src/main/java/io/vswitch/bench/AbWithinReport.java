@@ -54,6 +54,20 @@ public final class AbWithinReport {
     /** The stats lines ({@code type} "stats" with a {@code variant}) of a --stats-json file's lines. */
     public static List<Interval> intervals(List<String> lines) {
         List<Interval> out = new ArrayList<>();
+        for (JsonNode o : statsLines(lines)) {
+            if (!o.path("variant").isTextual()) continue;
+            out.add(new Interval(o.get("variant").textValue(), o.path("ab_round").asLong(), o.path("interval_s").asDouble(),
+                    o.path("tx_pps").asDouble(), o.path("rx_pps").asDouble()));
+        }
+        return out;
+    }
+
+    /**
+     * The stats lines ({@code "type":"stats"}) of bin/vswitch's --stats-json lines, parsed;
+     * blank lines skipped. IllegalArgumentException naming the first line that is not JSON.
+     */
+    static List<JsonNode> statsLines(List<String> lines) {
+        List<JsonNode> out = new ArrayList<>();
         for (String l : lines) {
             if (l.isBlank()) continue;
             JsonNode o;
@@ -62,9 +76,7 @@ public final class AbWithinReport {
             } catch (JsonProcessingException e) {
                 throw new IllegalArgumentException("cannot read bin/vswitch's stats line '" + l + "': " + e.getOriginalMessage());
             }
-            if (!"stats".equals(o.path("type").textValue()) || !o.path("variant").isTextual()) continue;
-            out.add(new Interval(o.get("variant").textValue(), o.path("ab_round").asLong(), o.path("interval_s").asDouble(),
-                    o.path("tx_pps").asDouble(), o.path("rx_pps").asDouble()));
+            if ("stats".equals(o.path("type").textValue())) out.add(o);
         }
         return out;
     }

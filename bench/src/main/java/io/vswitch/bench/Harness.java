@@ -581,18 +581,11 @@ public final class Harness implements Campaign.Starter {
     }
 
     private static List<JsonNode> stats(List<String> lines) throws RunFailure {
-        List<JsonNode> out = new ArrayList<>();
-        for (String l : lines) {
-            if (l.isBlank()) continue;
-            JsonNode o;
-            try {
-                o = Json.MAPPER.readTree(l);
-            } catch (JsonProcessingException e) {
-                throw new RunFailure("cannot read bin/vswitch's stats line '" + l + "': " + e.getMessage());
-            }
-            if ("stats".equals(o.path("type").textValue())) out.add(o);
+        try {
+            return AbWithinReport.statsLines(lines);
+        } catch (IllegalArgumentException e) {
+            throw new RunFailure(e.getMessage());
         }
-        return out;
     }
 
     /** The number at {@code pointer} (e.g. {@code /latency_ns/p50}) in {@code doc}, or NaN if it is missing, null or not a number. */
