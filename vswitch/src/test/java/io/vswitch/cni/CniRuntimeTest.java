@@ -396,7 +396,15 @@ class CniRuntimeTest {
                 prev = bSettled;
                 bSettled = stats(b.port()).get("tx_packets").asLong();
             }
+            // testpmd prints its counters once a second: the last print may predate A's last
+            // frames (seen in CI: 164,640 then 237,376 with the switch's tx to B unchanged), so wait
+            // until two prints more than a period apart agree
             long bRxApp = testpmdRx(pb);
+            for (long prev = -1; prev != bRxApp; ) {
+                Thread.sleep(1200);
+                prev = bRxApp;
+                bRxApp = testpmdRx(pb);
+            }
             long cRx = awaitCounter(sw, c.port(), "rx_packets", stats(c.port()).get("rx_packets").asLong() + 1000,
                     "C sends");
             Thread.sleep(1500);
