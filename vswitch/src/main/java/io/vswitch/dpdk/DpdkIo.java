@@ -50,12 +50,19 @@ public final class DpdkIo implements PacketIo {
         vsshim_h.vs_pktmbuf_free_bulk$handle();
         try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
             MemorySegment none = a.allocate(8);
-            for (int i = 0; i < CUSTOMIZED_AFTER; i++) {
-                INSTANCE.freeBulk(none, 0);
-            }
+            untilCustomized(() -> INSTANCE.freeBulk(none, 0));
         }
     }
 
-    /** More calls than the JVM's customisation threshold (127, {@code MethodHandle.CUSTOMIZE_THRESHOLD}). */
-    static final int CUSTOMIZED_AFTER = 256;
+    /**
+     * Calls {@code call} (one downcall with no effect) more often than the JVM's customisation
+     * threshold (127, {@code MethodHandle.CUSTOMIZE_THRESHOLD}), so the customisation described at
+     * {@link #link} happens now, on the loop's thread before its allocation is counted. For every
+     * handle a loop calls rarely or only in some configurations.
+     */
+    public static void untilCustomized(Runnable call) {
+        for (int i = 0; i < 256; i++) {
+            call.run();
+        }
+    }
 }

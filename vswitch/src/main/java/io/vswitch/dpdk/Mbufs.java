@@ -139,9 +139,7 @@ public final class Mbufs {
         }
         // flooding is rare: have the JVM customise the refcnt handle now, not on its 128th call
         // in the loop (see DpdkIo.link). The scratch header has refcnt 0 and no next segment.
-        for (int i = 0; i < DpdkIo.CUSTOMIZED_AFTER; i++) {
-            addReferences(m, 0);
-        }
+        DpdkIo.untilCustomized(() -> addReferences(m, 0));
     }
 
     private static final MemorySegment SCRATCH = java.lang.foreign.Arena.global().allocate(rte_mbuf.$LAYOUT);

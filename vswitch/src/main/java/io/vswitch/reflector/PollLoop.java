@@ -1,6 +1,7 @@
 package io.vswitch.reflector;
 
 import io.vswitch.datapath.ReflectMode;
+import io.vswitch.dpdk.DpdkIo;
 import io.vswitch.dpdk.Mbufs;
 import io.vswitch.dpdk.PacketIo;
 import io.vswitch.dpdk.LcoreLoop;
@@ -150,7 +151,7 @@ public final class PollLoop extends LcoreLoop {
     protected void link() {
         super.link();
         if (ab != null && ab.variants().contains(LoopVariant.PREFETCH)) {
-            io.prefetch(pkts, 0);                                  // links the handle before allocation is counted
+            DpdkIo.untilCustomized(() -> io.prefetch(pkts, 0));    // linked and customised before allocation is counted
         }
     }
 
