@@ -101,11 +101,7 @@ public final class PollLoop extends LcoreLoop {
                     for (int i = 0; i < n; i++) {
                         long m = pkts.getAtIndex(ValueLayout.JAVA_LONG, i);
                         bytes += Mbufs.pktLen(m);
-                        if (mode == MODE_MACSWAP) {
-                            ReflectMode.macswap(Mbufs.ALL, Mbufs.data(m), Mbufs.dataLen(m));
-                        } else if (mode == MODE_5TSWAP) {
-                            ReflectMode.fiveTupleSwap(Mbufs.ALL, Mbufs.data(m), Mbufs.dataLen(m));
-                        }
+                        reflect(mode, m);
                     }
                     sent = io.txBurst(ports[k], queues[k], pkts, n);
                     txBytes = bytes;
@@ -122,11 +118,7 @@ public final class PollLoop extends LcoreLoop {
                         int len = Mbufs.pktLen(m);                  // the whole frame, all segments
                         lens[i] = len;
                         bytes += len;
-                        if (mode == MODE_MACSWAP) {                 // headers: the first segment only
-                            ReflectMode.macswap(Mbufs.ALL, Mbufs.data(m), Mbufs.dataLen(m));
-                        } else if (mode == MODE_5TSWAP) {
-                            ReflectMode.fiveTupleSwap(Mbufs.ALL, Mbufs.data(m), Mbufs.dataLen(m));
-                        }
+                        reflect(mode, m);
                     }
                     sent = io.txBurst(ports[k], queues[k], pkts, n);
                     txBytes = bytes;
@@ -152,6 +144,15 @@ public final class PollLoop extends LcoreLoop {
         super.link();
         if (ab != null && ab.variants().contains(LoopVariant.PREFETCH)) {
             DpdkIo.untilCustomized(() -> io.prefetch(pkts, 0));    // linked and customised before allocation is counted
+        }
+    }
+
+    /** The mode's header edit of mbuf {@code m}: the first segment only (io: none). */
+    private static void reflect(int mode, long m) {
+        if (mode == MODE_MACSWAP) {
+            ReflectMode.macswap(Mbufs.ALL, Mbufs.data(m), Mbufs.dataLen(m));
+        } else if (mode == MODE_5TSWAP) {
+            ReflectMode.fiveTupleSwap(Mbufs.ALL, Mbufs.data(m), Mbufs.dataLen(m));
         }
     }
 
