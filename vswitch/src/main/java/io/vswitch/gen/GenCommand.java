@@ -22,13 +22,16 @@ import picocli.CommandLine.Parameters;
         description = {"Sends Ethernet/IPv4/UDP frames carrying a sequence number and a TX timestamp into a vhost-user "
                 + "switch or reflector, receives what comes back on the same pinned lcores, and reports throughput, "
                 + "loss, duplicates, reordering and latency percentiles per queue; --ndr finds the zero-loss rate "
-                + "(RFC 2544).", ""},
+                + "(RFC 2544). With two --vdev (a port pair through a switch) each port sends to the other and the "
+                + "report has a row per direction and queue.", ""},
         footer = {"", "Sizes are Ethernet frame sizes including the 4-byte FCS (a 64 B frame is 60 B of mbuf data). "
                 + "L2 Gbps counts frame bytes incl. FCS; line Gbps adds 20 B/frame for preamble, SFD and inter-frame gap.",
                 "", "Examples:",
                 "  vswitch-gen --vdev net_virtio_user0,path=/tmp/sock0,queues=1 --lcores 0 --size 64 --duration 10 --json out.json",
                 "  vswitch-gen --vdev net_virtio_user0,path=/tmp/sock0,queues=2 --lcores 0 --size imix --rate 2Mpps --flows 64",
                 "  vswitch-gen --vdev net_virtio_user0,path=/tmp/sock0 --lcores 0 --size 64,512,1518 --ndr --trial 2",
+                "  vswitch-gen --vdev net_virtio_user0,path=/tmp/a.sock --vdev net_virtio_user1,path=/tmp/b.sock --lcores 0 "
+                        + "--rate 1Mpps   (through a switch: a->b and b->a)",
                 "", "Exit codes: 0 ok, 2 usage, 3 hugepages, 4 vhost socket (no server listening), 5 lcores, 6 EAL, "
                 + "7 port, 8 mbuf pool, 9 peer (never connected, or nothing came back), 130 interrupted, 1 bug."})
 public final class GenCommand implements Callable<Integer> {
@@ -37,8 +40,10 @@ public final class GenCommand implements Callable<Integer> {
 
     @Option(names = "--vdev", required = true, paramLabel = "SPEC",
             description = "The guest-side device: net_virtio_user0,path=/tmp/sock0,queues=N[,server=1] "
-                    + "(server=1 when the switch is the vhost-user client; queue_size=1024 unless given)")
-    String vdev;
+                    + "(server=1 when the switch is the vhost-user client; queue_size=1024 unless given). "
+                    + "Give it twice for a port pair through a switch: each port sends to the other's MAC and "
+                    + "receives what the other sent (RFC 2544's bidirectional port pair)")
+    List<String> vdev;
 
     @Option(names = "--lcores", paramLabel = "CPUS", description = "CPUs for the TX/RX loops, e.g. 0 or 2-3; queues are "
             + "dealt round-robin to them, one lcore may serve several (default: the first CPU)")
@@ -143,29 +148,27 @@ public final class GenCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError(ExitCode.USAGE, e.getMessage());
         }
-        Vdev v = Vdev.parse(vdev);
-        if (!v.driver().equals("net_virtio_user") && !v.driver().equals("net_tap") && !v.driver().equals("net_af_packet")
-                && !v.driver().equals("net_ring") && !v.driver().equals("net_null"))
-            throw new UserError(ExitCode.USAGE, "--vdev " + vdev + ": the generator attaches as a guest: use "
-                    + "net_virtio_user0,path=/tmp/sock0 (or net_tap0 / net_af_packet0 for kernel interfaces)");
-        if (v.driver().equals("net_virtio_user") && !v.args().containsKey("queue_size")) {
-            // virtio-user's default ring of 256 overflows within ~2.5 ms at 100 kpps if a peer is descheduled.
-            v = Vdev.parse(v.spec() + ",queue_size=" + DEFAULT_QUEUE_SIZE);
+        if (vdev.size() > 2)
+            throw new UserError(ExitCode.USAGE, "--vdev given " + vdev.size() + " times: one port (a reflector) or two "
+                    + "(a port pair through a switch)");
+        List<Vdev> vs = new ArrayList<>();
+        for (String spec : vdev) vs.add(guestVdev(spec, queues));
+        if (vs.size() == 2) {
+            if (vs.get(0).name().equals(vs.get(1).name()))
+                throw new UserError(ExitCode.USAGE, "--vdev " + vs.get(1).name() + " given twice: name the second port "
+                        + "differently (net_virtio_user1,path=...)");
+            String p0 = Generator.socketPath(vs.get(0)), p1 = Generator.socketPath(vs.get(1));
+            if (p0 != null && p0.equals(p1))
+                throw new UserError(ExitCode.USAGE, "--vdev: both ports on " + p0 + ": a port pair needs two sockets, one per switch port");
+            String m0 = vs.get(0).args().get("mac"), m1 = vs.get(1).args().get("mac");
+            if (m0 != null && m0.equalsIgnoreCase(m1))
+                throw new UserError(ExitCode.USAGE, "--vdev: both ports have mac=" + m0 + ": a switch cannot tell them apart; "
+                        + "give them different mac= (or none: virtio-user picks one)");
+            if (queues == null && vs.get(0).queues() != vs.get(1).queues())
+                throw new UserError(ExitCode.USAGE, "--vdev: the two ports have queues=" + vs.get(0).queues() + " and queues="
+                        + vs.get(1).queues() + ": give both the same (or use --queues)");
         }
-        int vq = v.queues();
-        int q;
-        if (queues == null) {
-            q = vq;
-        } else {
-            if (queues < 1 || queues > 128) throw new UserError(ExitCode.USAGE, "--queues " + queues + ": must be 1..128");
-            if (!v.args().containsKey("queues")) {
-                v = Vdev.parse(v.spec() + ",queues=" + queues);
-            } else if (queues > vq) {
-                throw new UserError(ExitCode.USAGE, "--queues " + queues + " is more than the vdev's queues=" + vq
-                        + ": raise queues= in --vdev");
-            }
-            q = queues;
-        }
+        int q = queues != null ? queues : vs.get(0).queues();
         int[] cpus;
         if (lcores == null) {
             cpus = new int[] {Lcore.allowedCpus().get(0)};
@@ -176,10 +179,30 @@ public final class GenCommand implements Callable<Integer> {
                 throw new UserError(ExitCode.USAGE, e.getMessage());
             }
         }
-        return new Generator.Config(v, q, cpus, mixes, rate, flows, duration, warmup, dpdk.burst, dpdk.rxd, dpdk.txd,
+        return new Generator.Config(List.copyOf(vs), q, cpus, mixes, rate, flows, duration, warmup, dpdk.burst, dpdk.rxd, dpdk.txd,
                 dpdk.mbufs, dpdk.mbufCache, json, ndr, ndrTolerance / 100, pdrTolerance / 100, trial, ndrPrecision / 100,
                 sample, peerTimeout, drain, dpdk.filePrefix("vswitch-gen"), dpdk.noHuge, dpdk.memoryMb(),
                 dpdk.ealExtra());
+    }
+
+    /** One --vdev: a guest-side driver, virtio-user's ring at {@link #DEFAULT_QUEUE_SIZE} unless given, queues= from --queues. */
+    static Vdev guestVdev(String spec, Integer queues) {
+        Vdev v = Vdev.parse(spec);
+        if (!v.driver().equals("net_virtio_user") && !v.driver().equals("net_tap") && !v.driver().equals("net_af_packet")
+                && !v.driver().equals("net_ring") && !v.driver().equals("net_null"))
+            throw new UserError(ExitCode.USAGE, "--vdev " + spec + ": the generator attaches as a guest: use "
+                    + "net_virtio_user0,path=/tmp/sock0 (or net_tap0 / net_af_packet0 for kernel interfaces)");
+        if (v.driver().equals("net_virtio_user") && !v.args().containsKey("queue_size")) {
+            // virtio-user's default ring of 256 overflows within ~2.5 ms at 100 kpps if a peer is descheduled.
+            v = Vdev.parse(v.spec() + ",queue_size=" + DEFAULT_QUEUE_SIZE);
+        }
+        if (queues == null) return v;
+        if (queues < 1 || queues > 128) throw new UserError(ExitCode.USAGE, "--queues " + queues + ": must be 1..128");
+        if (!v.args().containsKey("queues")) return Vdev.parse(v.spec() + ",queues=" + queues);
+        if (queues > v.queues())
+            throw new UserError(ExitCode.USAGE, "--queues " + queues + " is more than the vdev's queues=" + v.queues()
+                    + ": raise queues= in --vdev");
+        return v;
     }
 
     /** {@code auto} is 0; otherwise K &ge; 1. */

@@ -57,7 +57,13 @@ public final class GenLoop extends LcoreLoop {
     public static final int TX_ON = 1, MARK = 2, TX_OFF = 3, HOLD = 4, QUIT = 5;
 
     private final PacketIo io;
-    private final short port;
+    /** Per owned queue: its port (the same for all unless the generator drives a port pair). */
+    private final short[] ports;
+    /**
+     * Per owned queue: the owned queue whose TX stream its RX accounting expects (itself, or for
+     * a port pair the same queue on the other port), so MARK starts both at the same sequence.
+     */
+    private final int[] sender;
     private final int burst;
     private final MemorySegment pool;
     private final short[] queues;
@@ -96,7 +102,7 @@ public final class GenLoop extends LcoreLoop {
     /**
      * @param cpu CPU to pin to
      * @param io the device: {@code DpdkIo.INSTANCE} in the program
-     * @param port DPDK port id
+     * @param port DPDK port id of every owned queue
      * @param pool the mempool to allocate TX mbufs from (rte_mempool *)
      * @param tscHz TSC frequency
      * @param burst frames per burst
@@ -105,10 +111,30 @@ public final class GenLoop extends LcoreLoop {
      * @param rx one RX accounting per owned queue
      */
     public GenLoop(int cpu, PacketIo io, int port, MemorySegment pool, long tscHz, int burst, int[] queues, TxStream[] tx, RxAccounting[] rx) {
+        this(cpu, io, filled(queues.length, port), pool, tscHz, burst, queues, tx, rx);
+    }
+
+    /**
+     * A loop whose queues may be on different ports: owned queue {@code k} is queue
+     * {@code queues[k]} of port {@code ports[k]}, received and sent on there.
+     */
+    public GenLoop(int cpu, PacketIo io, int[] ports, MemorySegment pool, long tscHz, int burst, int[] queues, TxStream[] tx,
+                   RxAccounting[] rx) {
         super(cpu);
+        if (ports.length != queues.length || tx.length != queues.length || rx.length != queues.length)
+            throw new IllegalArgumentException("one port, TX stream and RX accounting per queue");
         this.io = io;
         this.tscHz = tscHz;
-        this.port = (short) port;
+        this.ports = new short[ports.length];
+        for (int i = 0; i < ports.length; i++) this.ports[i] = (short) ports[i];
+        this.sender = new int[queues.length];
+        for (int k = 0; k < queues.length; k++) {
+            sender[k] = -1;
+            for (int j = 0; j < tx.length; j++) if (tx[j].stream() == rx[k].stream()) sender[k] = j;
+            if (sender[k] < 0)
+                throw new IllegalArgumentException("RX accounting " + k + " expects stream " + rx[k].stream()
+                        + ", which no TX stream of this loop sends: a stream and the queue it comes back on belong to one loop");
+        }
         this.pool = pool;
         this.burst = burst;
         this.queues = new short[queues.length];
@@ -127,6 +153,12 @@ public final class GenLoop extends LcoreLoop {
         txBytesStart = new long[n];
         txPktsEnd = new long[n];
         txBytesEnd = new long[n];
+    }
+
+    private static int[] filled(int n, int v) {
+        int[] a = new int[n];
+        java.util.Arrays.fill(a, v);
+        return a;
     }
 
     /** Sends {@code op} (with the next generation); set {@link #setPacers} before {@link #TX_ON}. */
@@ -210,8 +242,8 @@ public final class GenLoop extends LcoreLoop {
             Tsc.read();
             Mbufs.allocBulk(pool, pkts, 0);
             io.freeBulk(tails[0], 0);
-            io.txBurst(port, queues[0], pkts, 0);
-            io.rxBurst(port, queues[0], pkts, 0);
+            io.txBurst(ports[0], queues[0], pkts, 0);
+            io.rxBurst(ports[0], queues[0], pkts, 0);
             currentThreadAllocatedBytes();
         }
         final int slot = 2048;
@@ -276,8 +308,8 @@ public final class GenLoop extends LcoreLoop {
                     probe.onBurst(fakeBurst + 8, 1, tsc);   // the fast path's way out
                     Mbufs.recycle(fakeBurst + 8, 1, poolAddress); // not recyclable (no segments)
                     Mbufs.allocBulk(pool, pkts, 0);
-                    io.txBurst(port, queues[k], pkts, 0);
-                    io.rxBurst(port, queues[k], pkts, 0);
+                    io.txBurst(ports[k], queues[k], pkts, 0);
+                    io.rxBurst(ports[k], queues[k], pkts, 0);
                     io.freeBulk(pkts, 0);
                 }
             }
@@ -366,10 +398,10 @@ public final class GenLoop extends LcoreLoop {
 
     /** One pass over the owned queues: RX then TX out of the received mbufs (if TX is on), or RX only. */
     private void pass(boolean txOn) {
-        final short[] queues = this.queues;
+        final short[] queues = this.queues, ports = this.ports;
         for (int k = 0; k < queues.length; k++) {
-            if (txOn) rxThenTx(k, queues[k]);
-            else rxBurst(k, queues[k]);
+            if (txOn) rxThenTx(k, ports[k], queues[k]);
+            else rxBurst(k, ports[k], queues[k]);
         }
     }
 
@@ -379,7 +411,7 @@ public final class GenLoop extends LcoreLoop {
      * allows. Received mbufs that are not plain single-segment mbufs of our pool (never ours,
      * but a peer could send anything) are all freed and the burst is allocated instead.
      */
-    private void rxThenTx(int k, short q) {
+    private void rxThenTx(int k, short port, short q) {
         final PacketIo io = this.io;
         final MemorySegment pkts = this.pkts;
         final long pktsAddress = this.pktsAddress;
@@ -409,7 +441,7 @@ public final class GenLoop extends LcoreLoop {
         p.sent(sent);
     }
 
-    private void rxBurst(int k, short q) {
+    private void rxBurst(int k, short port, short q) {
         final PacketIo io = this.io;
         final MemorySegment pkts = this.pkts;
         int n = io.rxBurst(port, q, pkts, burst);
@@ -421,7 +453,7 @@ public final class GenLoop extends LcoreLoop {
     }
 
     private void mark() {
-        for (int k = 0; k < queues.length; k++) rx[k].reset(tx[k].nextSeq());
+        for (int k = 0; k < queues.length; k++) rx[k].reset(tx[sender[k]].nextSeq());
         snapshotTx(txPktsStart, txBytesStart);
         snapshotTx(txPktsEnd, txBytesEnd);
         txBursts = txRingFull = rxPolls = rxFullBursts = 0;
@@ -434,8 +466,8 @@ public final class GenLoop extends LcoreLoop {
         int empty = 0;
         while (empty < 1000) {
             boolean any = false;
-            for (short q : queues) {
-                int n = io.rxBurst(port, q, pkts, burst);
+            for (int k = 0; k < queues.length; k++) {
+                int n = io.rxBurst(ports[k], queues[k], pkts, burst);
                 if (n > 0) {
                     io.freeBulk(pkts, n);
                     any = true;

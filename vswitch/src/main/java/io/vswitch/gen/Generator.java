@@ -42,11 +42,31 @@ import sun.misc.Signal;
  */
 public final class Generator {
     /** Everything the command line decided. */
-    public record Config(Vdev vdev, int queues, int[] cpus, List<SizeMix> sizes, Rate rate, int flows, double duration,
+    public record Config(List<Vdev> vdevs, int queues, int[] cpus, List<SizeMix> sizes, Rate rate, int flows, double duration,
                          double warmup, int burst, int rxd, int txd, Integer mbufs, int mbufCache, Path json, boolean ndr,
                          double ndrLoss, double pdrLoss, double trialSeconds, double ndrPrecision, int latencySample,
                          double peerTimeout, double drainSeconds, String filePrefix, boolean noHuge, int memoryMb,
-                         List<String> ealExtra) {}
+                         List<String> ealExtra) {
+        public Config {
+            vdevs = List.copyOf(vdevs);
+            if (vdevs.isEmpty() || vdevs.size() > 2) throw new IllegalArgumentException("one or two vdevs");
+        }
+
+        /** The first port (the only one unless this is a port pair). */
+        public Vdev vdev() {
+            return vdevs.get(0);
+        }
+
+        /** Two ports, each sending to the other. */
+        public boolean pair() {
+            return vdevs.size() == 2;
+        }
+
+        /** TX streams (and RX queues) in all: queues per port times ports. */
+        public int streams() {
+            return queues * vdevs.size();
+        }
+    }
 
     /** Warm-up of each NDR trial: lets the peer reach steady state before the window opens. */
     static final double TRIAL_WARMUP = 0.25;
@@ -56,7 +76,8 @@ public final class Generator {
     private final CountDownLatch interrupted = new CountDownLatch(1);
     private long hz;
     private Mempool pool;
-    private EthPort port;
+    /** The ports, in --vdev order. */
+    private final List<EthPort> ports = new ArrayList<>();
     private final List<ObjectNode> jsonRuns = new ArrayList<>();
 
     /** One frame in this many is timed under {@code --latency-sample auto} at high rates. */
@@ -85,7 +106,7 @@ public final class Generator {
     /** The EAL arguments: control thread on the CPUs the loops leave, virtio-user's memory needs met. */
     static List<String> ealArgs(Config cfg, List<Integer> allowed) {
         return Dataplane.ealArgs(new Dataplane.EalOptions("vswitch-gen", cfg.cpus(), false, cfg.filePrefix(),
-                cfg.noHuge(), cfg.memoryMb(), List.of(cfg.vdev().spec()), true, cfg.ealExtra()), allowed);
+                cfg.noHuge(), cfg.memoryMb(), cfg.vdevs().stream().map(Vdev::spec).toList(), true, cfg.ealExtra()), allowed);
     }
 
     /** Path of the vhost-user socket of a virtio-user vdev (path=), or null for other vdevs. */
@@ -120,16 +141,20 @@ public final class Generator {
         List<Integer> allowed = Dataplane.checkCpus(cfg.cpus());
         QueueMap plan;
         try {
+            // Queues are dealt to lcores by number; a loop owns its queues on every port, so a
+            // port pair's two directions of queue q are sent and received by one loop.
             plan = QueueMap.assign(List.of(new QueueMap.Port(0, cfg.vdev().name(), cfg.queues())), cfg.cpus());
         } catch (IllegalArgumentException e) {
             throw new UserError(ExitCode.LCORE, e.getMessage());
         }
-        String note = checkSocket(cfg.vdev());
-        if (note != null) log(note);
+        for (Vdev v : cfg.vdevs()) {
+            String note = checkSocket(v);
+            if (note != null) log(note);
+        }
 
         List<String> eal = ealArgs(cfg, allowed);
         log("EAL " + String.join(" ", eal.subList(1, eal.size())));
-        Thread watchdog = server(cfg.vdev()) ? serverWatchdog() : null;
+        Thread watchdog = cfg.vdevs().stream().anyMatch(Generator::server) ? serverWatchdog() : null;
         Dataplane dp = Dataplane.open(eal);
         if (watchdog != null) watchdog.interrupt();
         installSignals();
@@ -140,15 +165,21 @@ public final class Generator {
             // cache is LIFO), while its lines are still in this core's cache. Measured: separate
             // pools with prefilled TX frames were 15-45 % slower at 64 B despite saving the copy.
             int n = cfg.mbufs() != null ? cfg.mbufs()
-                    : Mempool.sizeFor(cfg.queues(), cfg.rxd(), cfg.txd(), cfg.cpus().length, cfg.mbufCache(), cfg.burst());
+                    : Mempool.sizeFor(cfg.streams(), cfg.rxd(), cfg.txd(), cfg.cpus().length, cfg.mbufCache(), cfg.burst());
             pool = dp.createPool("gen_mbufs", n, cfg.mbufCache());
-            port = EthPort.byName(cfg.vdev().name());
-            Dataplane.Started st = dp.startPort(port, cfg.vdev().name(), new Dataplane.PortSetup(cfg.queues(),
-                    cfg.queues(), 0, cfg.rxd(), cfg.txd(), cfg.burst()), pool, this::log);
-            log(cfg.vdev().name() + ": port " + port.id + " (" + port.info().driver() + ") started, " + cfg.queues()
-                    + " queue" + (cfg.queues() > 1 ? "s" : "") + ", " + st.rxd() + "/" + st.txd() + " descriptors, mac "
-                    + port.mac() + "; mbuf pool " + n + " x 2176 B; TSC " + String.format(Locale.ROOT, "%.3f GHz", hz / 1e9));
-            waitForLink();
+            for (Vdev v : cfg.vdevs()) {
+                EthPort port = EthPort.byName(v.name());
+                Dataplane.Started st = dp.startPort(port, v.name(), new Dataplane.PortSetup(cfg.queues(),
+                        cfg.queues(), 0, cfg.rxd(), cfg.txd(), cfg.burst()), pool, this::log);
+                ports.add(port);
+                log(v.name() + ": port " + port.id + " (" + port.info().driver() + ") started, " + cfg.queues()
+                        + " queue" + (cfg.queues() > 1 ? "s" : "") + ", " + st.rxd() + "/" + st.txd() + " descriptors, mac "
+                        + port.mac() + "; mbuf pool " + n + " x 2176 B; TSC " + String.format(Locale.ROOT, "%.3f GHz", hz / 1e9));
+            }
+            if (cfg.pair() && ports.get(0).mac().equals(ports.get(1).mac()))
+                throw new UserError(ExitCode.USAGE, "--vdev: both ports have mac " + ports.get(0).mac()
+                        + ": a switch cannot tell them apart; give them different mac= (or none: virtio-user picks one)");
+            for (int i = 0; i < ports.size(); i++) waitForLink(cfg.vdevs().get(i), ports.get(i));
             int baseline = pool.inUse();
             long sent = 0, received = 0;
             for (SizeMix mix : cfg.sizes()) {
@@ -164,15 +195,18 @@ public final class Generator {
                 rc = 130;
             } else if (sent == 0) {
                 throw new UserError(ExitCode.PEER, "sent nothing: the peer never took a frame off the rings"
-                        + " (is its poll loop running on " + socketPath(cfg.vdev()) + "?)");
+                        + " (is its poll loop running on " + paths() + "?)");
             } else if (received == 0) {
-                throw new UserError(ExitCode.PEER, "no frames came back: is the peer on " + socketPath(cfg.vdev())
-                        + " reflecting them (bin/vswitch, or testpmd in io/macswap mode)?");
+                throw new UserError(ExitCode.PEER, cfg.pair()
+                        ? "no frame sent on one port came out of the other: is the peer on " + paths()
+                                + " forwarding between them (bin/vswitch --mode switch, or testpmd in io mode)?"
+                        : "no frames came back: is the peer on " + paths()
+                                + " reflecting them (bin/vswitch, or testpmd in io/macswap mode)?");
             }
             int after = pool.inUse();
             log("mbufs in use: " + baseline + " before the runs (RX rings filled), " + after + " after"
-                    + (after == baseline ? " (back to baseline)" : " (the port's TX ring still holds " + (after - baseline)
-                    + " sent mbufs it frees on stop)"));
+                    + (after == baseline ? " (back to baseline)" : " (the ports' TX rings still hold " + (after - baseline)
+                    + " sent mbufs they free on stop)"));
             return rc;
         } finally {
             if (!dp.ports().isEmpty()) {
@@ -189,7 +223,8 @@ public final class Generator {
      * process after --peer-timeout with the PEER exit code and the fix, removing the socket.
      */
     private Thread serverWatchdog() {
-        String path = socketPath(cfg.vdev());
+        String path = cfg.vdevs().stream().filter(Generator::server).map(Generator::socketPath)
+                .collect(java.util.stream.Collectors.joining(" and "));
         log("waiting up to " + fmt(cfg.peerTimeout()) + " s for a vhost-user client on " + path + " (server=1)");
         return Thread.ofPlatform().daemon().name("peer-watchdog").start(() -> {
             try {
@@ -198,56 +233,73 @@ public final class Generator {
                 return; // EAL init returned: the client connected
             }
             System.err.println("vswitch-gen: no vhost-user client connected to " + path + " within " + fmt(cfg.peerTimeout())
-                    + " s: start bin/vswitch with --vdev net_vhost0,iface=" + path + ",client=1");
+                    + " s: start bin/vswitch with --vdev net_vhost0,iface=" + path.split(" and ")[0] + ",client=1");
             System.err.flush();
-            try {
-                Files.deleteIfExists(Path.of(path));
-            } catch (IOException ignored) {
-                // best effort
+            for (Vdev v : cfg.vdevs()) {
+                if (!server(v)) continue;
+                try {
+                    Files.deleteIfExists(Path.of(socketPath(v)));
+                } catch (IOException ignored) {
+                    // best effort
+                }
             }
             Runtime.getRuntime().halt(ExitCode.PEER.code);
         });
     }
 
-    private void waitForLink() throws InterruptedException {
+    /** The socket paths of the ports, for messages. */
+    private String paths() {
+        return cfg.vdevs().stream().map(v -> String.valueOf(socketPath(v))).collect(java.util.stream.Collectors.joining(" and "));
+    }
+
+    private void waitForLink(Vdev vdev, EthPort port) throws InterruptedException {
         long deadline = System.nanoTime() + (long) (cfg.peerTimeout() * 1e9);
-        boolean server = server(cfg.vdev());
+        boolean server = server(vdev);
         while (!port.linkUp()) {
             if (System.nanoTime() > deadline || interrupted.getCount() == 0) {
-                String path = socketPath(cfg.vdev());
+                String path = socketPath(vdev);
                 throw new UserError(ExitCode.PEER, server
                         ? "no vhost-user client connected to " + path + " within " + fmt(cfg.peerTimeout())
                                 + " s: start bin/vswitch with --vdev net_vhost0,iface=" + path + ",client=1"
-                        : cfg.vdev().name() + ": link did not come up within " + fmt(cfg.peerTimeout())
+                        : vdev.name() + ": link did not come up within " + fmt(cfg.peerTimeout())
                                 + " s (is the peer on " + path + " accepting the connection?)");
             }
             Thread.sleep(20);
         }
-        log(cfg.vdev().name() + ": link up");
+        log(vdev.name() + ": link up");
     }
 
     /** One frame size: plain measured run, or the NDR search. Returns the report (null when interrupted early). */
     private Report runSize(QueueMap plan, SizeMix mix) throws Exception {
         FlowTable flows = FlowTable.of(cfg.flows());
-        long srcMac = macToLong(port.mac());
-        int sample = latencySample(cfg.latencySample(), cfg.rate().toPps(mix.averageSize()) / cfg.queues(), cfg.ndr());
+        int sample = latencySample(cfg.latencySample(), cfg.rate().toPps(mix.averageSize()) / cfg.streams(), cfg.ndr());
         List<GenLoop> loops = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int l = 0; l < plan.lcores(); l++) {
-            int[] qs = plan.queues(l);
-            TxStream[] tx = new TxStream[qs.length];
-            RxAccounting[] rx = new RxAccounting[qs.length];
-            for (int k = 0; k < qs.length; k++) {
-                tx[k] = new TxStream(qs[k], mix, flows, srcMac, FrameTemplate.DEFAULT_DST_MAC);
-                rx[k] = new RxAccounting(qs[k], hz, RxAccounting.DEFAULT_WINDOW, sample);
+            int[] owned = plan.queues(l);
+            int n = owned.length * ports.size();
+            TxStream[] tx = new TxStream[n];
+            RxAccounting[] rx = new RxAccounting[n];
+            int[] portIds = new int[n], qs = new int[n];
+            for (int k = 0; k < n; k++) {
+                int q = owned[k / ports.size()], p = k % ports.size(), peer = cfg.pair() ? 1 - p : p;
+                long srcMac = macToLong(ports.get(p).mac());
+                long dstMac = cfg.pair() ? macToLong(ports.get(peer).mac()) : FrameTemplate.DEFAULT_DST_MAC;
+                tx[k] = new TxStream(stream(p, q), mix, flows, srcMac, dstMac);
+                // What arrives here was sent by the peer port's queue of the same number (a switch
+                // may deliver it on another queue: then it counts as another stream's, not lost).
+                rx[k] = new RxAccounting(stream(peer, q), hz, RxAccounting.DEFAULT_WINDOW, sample);
+                portIds[k] = ports.get(p).id;
+                qs[k] = q;
             }
-            GenLoop loop = new GenLoop(plan.cpu(l), DpdkIo.INSTANCE, port.id, pool.pool, hz, cfg.burst(), qs, tx, rx);
+            GenLoop loop = new GenLoop(plan.cpu(l), DpdkIo.INSTANCE, portIds, pool.pool, hz, cfg.burst(), qs, tx, rx);
             loops.add(loop);
             threads.add(Thread.ofPlatform().name("gen-cpu" + plan.cpu(l)).unstarted(loop));
         }
         log("frame size " + mix + ", rate " + cfg.rate() + ", " + cfg.flows() + " flow" + (cfg.flows() > 1 ? "s" : "")
                 + ", burst " + cfg.burst() + "; queue to lcore mapping:");
-        for (String line : plan.describe().split("\n")) log("  " + line);
+        for (String line : plan.describe().split("\n"))
+            log("  " + line + (cfg.pair() ? " (and the same queues of " + cfg.vdevs().get(1).name() + ")" : ""));
         for (Thread t : threads) t.start();
         try {
             if (!cfg.ndr()) {
@@ -282,7 +334,7 @@ public final class Generator {
             throws InterruptedException {
         for (GenLoop l : loops) {
             double[] r = new double[l.queueCount()];
-            java.util.Arrays.fill(r, pps / cfg.queues());
+            java.util.Arrays.fill(r, pps / cfg.streams());
             l.setRates(r);
         }
         all(loops, GenLoop.TX_ON);
@@ -304,15 +356,24 @@ public final class Generator {
                 .info("rate", cfg.rate().isMax() && Double.isInfinite(pps) ? "max" : String.format(Locale.ROOT, "%.0fpps", pps))
                 .info("flows", Integer.toString(cfg.flows())).info("queues", Integer.toString(cfg.queues()))
                 .info("lcores", LcoreList.format(cfg.cpus())).info("burst", Integer.toString(cfg.burst()))
-                .info("vdev", cfg.vdev().spec()).info("latency_sample", "1/" + loops.get(0).rx(0).sampleEvery())
+                .info("vdev", cfg.vdevs().stream().map(Vdev::spec).collect(java.util.stream.Collectors.joining(" ")))
+                .info("latency_sample", "1/" + loops.get(0).rx(0).sampleEvery())
                 .info("tsc_hz", Long.toString(hz));
         if (cut) b.info("interrupted", "true");
-        record Q(int q, long tx, long txb, RxAccounting rx) {}
-        List<Q> qs = new ArrayList<>();
-        for (GenLoop l : loops)
-            for (int k = 0; k < l.queueCount(); k++) qs.add(new Q(l.queue(k), l.windowTxPackets(k), l.windowTxBytes(k), l.rx(k)));
-        qs.sort((x, y) -> Integer.compare(x.q(), y.q()));
-        for (Q q : qs) b.queue(q.q(), q.tx(), q.txb(), q.rx());
+        if (cfg.pair()) b.info("streams", streamsInfo());
+        // A row per stream: what it sent, and the RX accounting that expects it (on the peer port
+        // of a pair, on its own queue otherwise), so each row's loss is that stream's.
+        long[] txp = new long[cfg.streams()], txb = new long[cfg.streams()];
+        RxAccounting[] rxOf = new RxAccounting[cfg.streams()];
+        for (GenLoop l : loops) {
+            for (int k = 0; k < l.queueCount(); k++) {
+                int st = l.tx(k).stream();
+                txp[st] = l.windowTxPackets(k);
+                txb[st] = l.windowTxBytes(k);
+                rxOf[l.rx(k).stream()] = l.rx(k);
+            }
+        }
+        for (int st = 0; st < txp.length; st++) b.queue(st, txp[st], txb[st], rxOf[st]);
         return b.build();
     }
 
@@ -455,6 +516,22 @@ public final class Generator {
         Files.writeString(tmp, Json.PRETTY.writeValueAsString(doc) + "\n");
         Files.move(tmp, cfg.json(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         log("wrote " + cfg.json());
+    }
+
+    /**
+     * The id a TX stream stamps into its frames (IPv4 id) and its report row: the queue number,
+     * plus {@code queues} for the second port of a pair.
+     */
+    private int stream(int port, int queue) {
+        return port * cfg.queues() + queue;
+    }
+
+    /** For the report of a pair: which rows are which direction. */
+    private String streamsInfo() {
+        String a = cfg.vdevs().get(0).name(), b = cfg.vdevs().get(1).name();
+        int q = cfg.queues();
+        return (q == 1 ? "0" : "0-" + (q - 1)) + ": " + a + " -> " + b + "; " + (q == 1 ? "1" : q + "-" + (2 * q - 1)) + ": "
+                + b + " -> " + a;
     }
 
     /** Sends {@code op} to every loop and waits until all have acted on it. */

@@ -100,6 +100,35 @@ class GenCommandTest {
     }
 
     @Test
+    void aPortPairIsTwoVdevsWithAStreamPerDirectionAndQueue() {
+        Generator.Config cfg = config("--vdev", "net_virtio_user0,path=/tmp/a", "--vdev", "net_virtio_user1,path=/tmp/b",
+                "--queues", "2", "--lcores", "0", "--file-prefix", "g1");
+        assertTrue(cfg.pair());
+        assertEquals(2, cfg.queues());
+        assertEquals(4, cfg.streams());
+        assertEquals("net_virtio_user1,path=/tmp/b,queue_size=1024,queues=2", cfg.vdevs().get(1).spec());
+        List<String> eal = Generator.ealArgs(cfg, List.of(0, 1));
+        assertEquals(List.of("--vdev", "net_virtio_user0,path=/tmp/a,queue_size=1024,queues=2",
+                "--vdev", "net_virtio_user1,path=/tmp/b,queue_size=1024,queues=2"), eal.subList(eal.size() - 4, eal.size()));
+        Generator.Config one = config("--vdev", "net_virtio_user0,path=/tmp/a");
+        assertFalse(one.pair());
+        assertEquals(1, one.streams());
+    }
+
+    @Test
+    void aPortPairThatCannotWorkIsAUsageError() {
+        String a = "net_virtio_user0,path=/tmp/a", b = "net_virtio_user1,path=/tmp/b";
+        assertOneLine(run("--vdev", a, "--vdev", b, "--vdev", "net_virtio_user2,path=/tmp/c"), ExitCode.USAGE,
+                "one port (a reflector) or two");
+        assertOneLine(run("--vdev", a, "--vdev", a), ExitCode.USAGE, "given twice");
+        assertOneLine(run("--vdev", a, "--vdev", "net_virtio_user1,path=/tmp/a"), ExitCode.USAGE, "a port pair needs two sockets");
+        assertOneLine(run("--vdev", a + ",queues=2", "--vdev", b), ExitCode.USAGE, "give both the same (or use --queues)");
+        assertOneLine(run("--vdev", a + ",mac=02:00:00:00:00:01", "--vdev", b + ",mac=02:00:00:00:00:01"), ExitCode.USAGE,
+                "a switch cannot tell them apart");
+        assertOneLine(run("--vdev", a, "--vdev", "net_vhost0,iface=/tmp/x.sock"), ExitCode.USAGE, "attaches as a guest");
+    }
+
+    @Test
     void defaultsMatchTheDocumentedContract() {
         Generator.Config cfg = config("--vdev", "net_virtio_user0,path=/tmp/s0");
         assertEquals(1, cfg.queues());
