@@ -67,9 +67,42 @@ final class LatencyHarness implements Campaign.Starter {
         this.tag = "vsbench" + ProcessHandle.current().pid() + "l";
     }
 
+    /**
+     * Where a latency point's generator attaches: one socket (a reflector), or two (a switch,
+     * vswitch-gen's port pair), as the vhost-user server when the switch is the client (OVS's
+     * dpdkvhostuserclient ports); {@code flows} IP flows (vswitch-gen --flows).
+     */
+    record Target(List<Path> socks, boolean server, int flows) {
+        Target {
+            socks = List.copyOf(socks);
+            if (socks.isEmpty() || socks.size() > 2) throw new IllegalArgumentException("one or two sockets");
+        }
+
+        static Target of(Path sock) {
+            return new Target(List.of(sock), false, 1);
+        }
+    }
+
+    /** vswitch-gen's base command (the sweep's warm-up and window) for {@code t}. */
+    static List<String> genCommand(Harness.Settings s, int queues, int size, Target t, String prefix, Path json) {
+        List<String> c = new ArrayList<>(Harness.generatorCommand(s, Generator.VSWITCH_GEN, queues, size, t.socks().get(0), prefix, json));
+        int at = c.indexOf("--vdev") + 1;
+        List<String> vdevs = new ArrayList<>();
+        for (int i = 0; i < t.socks().size(); i++)
+            vdevs.add("net_virtio_user" + i + ",path=" + t.socks().get(i) + ",queues=" + queues + (t.server() ? ",server=1" : ""));
+        c.set(at, vdevs.get(0));
+        if (vdevs.size() > 1) c.addAll(at + 1, List.of("--vdev", vdevs.get(1)));
+        if (t.flows() > 1) c.addAll(List.of("--flows", Integer.toString(t.flows())));
+        return c;
+    }
+
     /** vswitch-gen's command for the NDR search of a start. */
     static List<String> ndrCommand(Harness.Settings s, Settings l, int queues, int size, Path sock, String prefix, Path json) {
-        List<String> c = new ArrayList<>(Harness.generatorCommand(s, Generator.VSWITCH_GEN, queues, size, sock, prefix, json));
+        return ndrCommand(s, l, queues, size, Target.of(sock), prefix, json);
+    }
+
+    static List<String> ndrCommand(Harness.Settings s, Settings l, int queues, int size, Target t, String prefix, Path json) {
+        List<String> c = genCommand(s, queues, size, t, prefix, json);
         c.addAll(List.of("--ndr", "--trial", Results.num(l.ndrTrial())));
         if (l.ndrPrecision() != null) c.addAll(List.of("--ndr-precision", Results.num(l.ndrPrecision())));
         return c;
@@ -77,8 +110,12 @@ final class LatencyHarness implements Campaign.Starter {
 
     /** vswitch-gen's command for the warm-up: unpaced, {@code --warmup} seconds measured (nothing before), or null for {@code --warmup 0}. */
     static List<String> warmupCommand(Harness.Settings s, int queues, int size, Path sock, String prefix, Path json) {
+        return warmupCommand(s, queues, size, Target.of(sock), prefix, json);
+    }
+
+    static List<String> warmupCommand(Harness.Settings s, int queues, int size, Target t, String prefix, Path json) {
         if (s.warmup() == 0) return null;
-        List<String> c = new ArrayList<>(Harness.generatorCommand(s, Generator.VSWITCH_GEN, queues, size, sock, prefix, json));
+        List<String> c = genCommand(s, queues, size, t, prefix, json);
         c.set(c.indexOf("--duration") + 1, Integer.toString(s.warmup()));
         c.set(c.indexOf("--warmup") + 1, "0");
         return c;
@@ -86,7 +123,11 @@ final class LatencyHarness implements Campaign.Starter {
 
     /** vswitch-gen's command for a run at {@code share} of {@code ndrPps}: the sweep's warm-up and window at a fixed packet rate. */
     static List<String> shareCommand(Harness.Settings s, int queues, int size, Path sock, String prefix, Path json, double ndrPps, double share) {
-        List<String> c = new ArrayList<>(Harness.generatorCommand(s, Generator.VSWITCH_GEN, queues, size, sock, prefix, json));
+        return shareCommand(s, queues, size, Target.of(sock), prefix, json, ndrPps, share);
+    }
+
+    static List<String> shareCommand(Harness.Settings s, int queues, int size, Target t, String prefix, Path json, double ndrPps, double share) {
+        List<String> c = genCommand(s, queues, size, t, prefix, json);
         c.addAll(List.of("--rate", LatencyPoints.rateArg(ndrPps, share)));
         return c;
     }
@@ -102,33 +143,52 @@ final class LatencyHarness implements Campaign.Starter {
         long t0 = System.nanoTime();
         Path logs = s.workDir().resolve("logs");
         Files.createDirectories(logs);
-        Path sock = s.workDir().resolve("l" + id + ".sock");
-        Files.deleteIfExists(sock);
         Reflector r = p.config().reflector();
+        boolean pair = p.config().topology() == Peers.Topology.PORT_PAIR, ovs = r.kind() == ReflectorKind.OVS;
+        List<Path> socks = new ArrayList<>();
+        for (int i = 0; i < (pair ? 2 : 1); i++) socks.add(s.workDir().resolve("l" + id + (pair ? "-" + i : "") + ".sock"));
+        for (Path sock : socks) Files.deleteIfExists(sock);
+        // OVS's vhost ports are clients (dpdkvhostuserclient): the generator serves the sockets.
+        Target target = new Target(socks, ovs, p.config().flows());
         int q = p.config().queues();
         String rPrefix = tag + "r" + id;
         List<String> prefixes = new ArrayList<>(List.of(rPrefix));
-        String name = String.format(Locale.ROOT, "%03d-latency-%s-%s-%dq-%d", id, r.id(), p.config().generator().id(), q, p.size());
+        String name = String.format(Locale.ROOT, "%03d-latency-%s-%s-%dq-%d%s", id, r.id(), p.config().generator().id(), q, p.size(),
+                p.config().flows() > 1 ? "-" + p.config().flows() + "flows" : "");
         Path statsJson = logs.resolve(name + "-reflector-stats.json");
         Files.deleteIfExists(statsJson);
+        OvsPeer.Layout layout = ovs
+                ? new OvsPeer.Layout(s.workDir().resolve("ovs-l" + id), "vsb" + ProcessHandle.current().pid() % 1_000_000 + "l" + id % 10_000,
+                        rPrefix, s.reflectorCpu(), socks)
+                : null;
+        java.util.concurrent.atomic.AtomicBoolean ovsOwned = new java.util.concurrent.atomic.AtomicBoolean();
         Runnable cleanup = () -> {
             try {
-                Files.deleteIfExists(sock);
+                for (Path sock : socks) Files.deleteIfExists(sock);
             } catch (IOException ignored) {
                 // best effort at exit
             }
+            if (ovsOwned.get()) OvsPeer.cleanup(layout);
             for (String x : List.copyOf(prefixes)) Harness.cleanEal(x);
         };
         Child.atExit(cleanup);
         Child refl = null;
+        OvsPeer.Running running = null;
         try {
-            refl = Child.start("reflector " + r.id(), Harness.reflectorCommand(s, r, q, List.of(sock), rPrefix, statsJson, false),
-                    logs.resolve(name + "-reflector.log"));
-            Harness.awaitReady(refl, List.of(sock), r.kind() == ReflectorKind.VSWITCH ? Harness.VSWITCH_READY : null, Duration.ofSeconds(30));
+            if (ovs) {
+                OvsPeer.checkDevicesFree(layout);
+                ovsOwned.set(true);
+                running = OvsPeer.start(layout, s.ovsVswitchd(), logs, name);
+                refl = running.vswitchd;
+            } else {
+                refl = Child.start("reflector " + r.id(), Harness.reflectorCommand(s, r, q, socks, rPrefix, statsJson, false),
+                        logs.resolve(name + "-reflector.log"));
+                Harness.awaitReady(refl, socks, r.kind() == ReflectorKind.VSWITCH ? Harness.VSWITCH_READY : null, Duration.ofSeconds(30));
+            }
 
             String wp = tag + "g" + id + "w";
             Path warmJson = logs.resolve(name + "-warmup-generator.json");
-            List<String> warm = warmupCommand(s, q, p.size(), sock, wp, warmJson);
+            List<String> warm = warmupCommand(s, q, p.size(), target, wp, warmJson);
             if (warm != null) {
                 prefixes.add(wp);
                 runGen("warm-up", warm, warmJson, logs.resolve(name + "-warmup-generator.log"), refl,
@@ -138,7 +198,7 @@ final class LatencyHarness implements Campaign.Starter {
             String gp = tag + "g" + id + "n";
             prefixes.add(gp);
             Path ndrJson = logs.resolve(name + "-ndr-generator.json");
-            JsonNode ndrDoc = runGen("NDR search", ndrCommand(s, l, q, p.size(), sock, gp, ndrJson), ndrJson,
+            JsonNode ndrDoc = runGen("NDR search", ndrCommand(s, l, q, p.size(), target, gp, ndrJson), ndrJson,
                     logs.resolve(name + "-ndr-generator.log"), refl, ndrTimeout(l.ndrTrial()));
             double ndr = LatencyPoints.ndrPps(ndrDoc);
             if (!(ndr > 0))
@@ -152,7 +212,7 @@ final class LatencyHarness implements Campaign.Starter {
                 prefixes.add(sp);
                 Path json = logs.resolve(name + "-" + tagShare + "-generator.json");
                 double rate = LatencyPoints.ratePps(ndr, share);
-                JsonNode doc = runGen("run at " + LatencyPoints.pct(share) + " of NDR", shareCommand(s, q, p.size(), sock, sp, json, ndr, share),
+                JsonNode doc = runGen("run at " + LatencyPoints.pct(share) + " of NDR", shareCommand(s, q, p.size(), target, sp, json, ndr, share),
                         json, logs.resolve(name + "-" + tagShare + "-generator.log"), refl,
                         Duration.ofSeconds(s.warmup() + s.window() + 60L));
                 ShareRun run = LatencyPoints.shareRun(doc, share, rate);
@@ -161,16 +221,27 @@ final class LatencyHarness implements Campaign.Starter {
                 shares.add(run);
             }
 
-            int rc = refl.stop(Duration.ofSeconds(15));
-            Child done = refl;
-            refl = null;
-            if (!Harness.cleanExit(r.kind() == ReflectorKind.VSWITCH, rc))
-                throw new RunFailure("the reflector " + Harness.exitText(rc) + " when stopped with SIGTERM (expected 0)\n" + done.tail(25));
+            if (ovs) {
+                running.stop();
+                running = null;
+                refl = null;
+            } else {
+                int rc = refl.stop(Duration.ofSeconds(15));
+                Child done = refl;
+                refl = null;
+                if (!Harness.cleanExit(r.kind() == ReflectorKind.VSWITCH, rc))
+                    throw new RunFailure("the " + (pair ? "switch" : "reflector") + " " + Harness.exitText(rc)
+                            + " when stopped with SIGTERM (expected 0)\n" + done.tail(25));
+            }
             return new Measurement(Harness.number(ndrDoc, "/tx_pps"), ndr, Harness.number(ndrDoc, "/loss_ratio"),
                     Harness.number(ndrDoc, "/latency_ns/p50"), Harness.number(ndrDoc, "/latency_ns/p99"), new double[0],
                     (System.nanoTime() - t0) / 1e9, shares);
         } finally {
-            if (refl != null) refl.stop(Duration.ofSeconds(5));
+            if (running != null) {
+                running.kill();
+            } else if (refl != null) {
+                refl.stop(Duration.ofSeconds(5));
+            }
             cleanup.run();
             Child.cancelAtExit(cleanup);
         }

@@ -102,6 +102,20 @@ public final class LatencyPoints {
         return Peers.points(reflectors, List.of(Generator.VSWITCH_GEN), queues, sizes);
     }
 
+    /**
+     * Switch latency points (sweep --rate --switch-only): per size and flow count, each switch of
+     * {@code switches} (ours, OVS) with one queue, driven by vswitch-gen's port pair.
+     */
+    static List<Point> switchPoints(List<Peers.Switch> switches, List<Integer> flows, List<Integer> sizes) {
+        List<Point> out = new ArrayList<>();
+        for (int size : sizes)
+            for (int f : flows)
+                for (Peers.Switch w : switches)
+                    out.add(new Point(new Peers.Config(w == Peers.Switch.OVS ? Reflector.OVS : Reflector.SWITCH, Generator.VSWITCH_GEN_PAIR, 1, f),
+                            size));
+        return out;
+    }
+
     /** The NDR vswitch-gen --ndr found: {@code ndr.ndr_pps} of its JSON; NaN when none passed (the JSON's null). */
     static double ndrPps(JsonNode genReport) {
         return Harness.number(genReport, "/ndr/ndr_pps");

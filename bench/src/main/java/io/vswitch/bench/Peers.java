@@ -91,7 +91,13 @@ public final class Peers {
          * switch every frame crosses from one port to the other; through a reflector it comes back
          * to its own port. The rate is what bin/vswitch transmitted on both ports.
          */
-        TWO_PORT_LOOP("two-port-loop", 2);
+        TWO_PORT_LOOP("two-port-loop", 2),
+        /**
+         * Two vhost ports, {@code bin/vswitch-gen} with two virtio-user ports (a port pair): each
+         * port sends to the other's MAC and the generator counts and times what crosses (sweep
+         * --rate --switch-only: the switches' latency). The rate is what the generator received.
+         */
+        PORT_PAIR("port-pair", 2);
 
         private final String id;
         private final int ports;
@@ -133,7 +139,9 @@ public final class Peers {
          * {@code dpdk-testpmd} with two virtio-user ports, {@code --forward-mode=macswap
          * --port-topology=loop}, seeded with {@code start tx_first N} (sweep --switch).
          */
-        TESTPMD_LOOP("testpmd-loop", "testpmd macswap loop, 2 ports", null, Topology.TWO_PORT_LOOP);
+        TESTPMD_LOOP("testpmd-loop", "testpmd macswap loop, 2 ports", null, Topology.TWO_PORT_LOOP),
+        /** {@code bin/vswitch-gen} with two virtio-user ports through a switch (sweep --rate --switch-only). */
+        VSWITCH_GEN_PAIR("vswitch-gen-pair", "vswitch-gen, 2 ports", null, Topology.PORT_PAIR);
 
         private final String id;
         private final String label;
@@ -203,13 +211,16 @@ public final class Peers {
     public record Config(Reflector reflector, Generator generator, int queues, int flows) {
         public Config {
             if (queues < 1 || queues > 8) throw new IllegalArgumentException("queues must be 1..8, got " + queues);
-            boolean loop = generator.topology() == Topology.TWO_PORT_LOOP;
-            if (reflector.isSwitch() && !loop)
-                throw new IllegalArgumentException("the switch needs the two-port loop (sweep --switch), not " + generator.id());
+            boolean loop = generator.topology() == Topology.TWO_PORT_LOOP, pair = generator.topology() == Topology.PORT_PAIR;
+            if (reflector.isSwitch() && !loop && !pair)
+                throw new IllegalArgumentException("the switch needs two ports (sweep --switch: the two-port loop; sweep --rate --switch-only: "
+                        + "vswitch-gen's port pair), not " + generator.id());
             if (loop && (reflector.kind() == ReflectorKind.TESTPMD || queues != 1))
                 throw new IllegalArgumentException("the two-port loop drives bin/vswitch with one queue, not " + reflector.id() + " with " + queues);
+            if (pair && (!reflector.isSwitch() || queues != 1))
+                throw new IllegalArgumentException("vswitch-gen's port pair drives a switch with one queue, not " + reflector.id() + " with " + queues);
             if (flows < 1 || flows > MAX_FLOWS) throw new IllegalArgumentException("--switch-flows must be 1.." + MAX_FLOWS + ", got " + flows);
-            if (flows > 1 && !loop) throw new IllegalArgumentException("flows are a two-port loop setting (sweep --switch-flows)");
+            if (flows > 1 && !loop && !pair) throw new IllegalArgumentException("flows are a switch setting (sweep --switch-flows)");
         }
 
         /** One flow: every point but the two-port loop's with {@code --switch-flows N}. */
@@ -219,7 +230,7 @@ public final class Peers {
 
         /** e.g. {@code vswitch macswap <- flowgen, 2q}; for the two-port loop {@code vswitch switch <-> testpmd-loop, 2 ports, 1q} (and {@code , 1024 flows}). */
         public String label() {
-            if (topology() == Topology.TWO_PORT_LOOP)
+            if (topology() != Topology.ONE_PORT)
                 return reflector.label() + " <-> " + generator.id() + ", 2 ports, " + queues + "q" + (flows > 1 ? ", " + flows + " flows" : "");
             return reflector.label() + " <- " + generator.id() + ", " + queues + "q";
         }

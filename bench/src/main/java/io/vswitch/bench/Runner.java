@@ -30,7 +30,8 @@ final class Runner {
                 || p.config().generator() == Peers.Generator.FLOWGEN || p.config().generator() == Peers.Generator.TESTPMD_LOOP);
         if (needsTestpmd && Env.run(List.of("sh", "-c", "command -v " + shellQuote(testpmd)), null).isBlank())
             return testpmd + " not found: install DPDK's testpmd (apt-get install dpdk) or pass --testpmd PATH";
-        if (points.stream().anyMatch(p -> p.config().generator() == Peers.Generator.VSWITCH_GEN) && !Harness.haveVswitchGen(root))
+        if (points.stream().anyMatch(p -> p.config().generator() == Peers.Generator.VSWITCH_GEN
+                || p.config().generator() == Peers.Generator.VSWITCH_GEN_PAIR) && !Harness.haveVswitchGen(root))
             return "no bin/vswitch-gen under " + root + ": leave vswitch-gen out of --generators";
         if (Env.run(List.of("sh", "-c", "command -v stdbuf"), null).isBlank()) return "stdbuf (coreutils) not found";
         return null;

@@ -32,7 +32,9 @@ import picocli.CommandLine.ParameterException;
                 + "bin/vswitch-gen runs at each share of it (--rate 0.1,0.5,0.9: 10, 50, 90 %% of the NDR, in pps) for --warmup + "
                 + "--window and records p50/p99/p99.9 and loss. Prints size x reflector x share with our p99.9 over testpmd's "
                 + "(same mode) and the verdict at 50 %% (target <= 1.1); results.csv gets a row per share, results.json a latency "
-                + "section per point, latency-p999.png the curves.", "",
+                + "section per point, latency-p999.png the curves. With --switch-only (or --switch) it measures the switches too: "
+                + "--switches ours,ovs (default both) x --switch-flows, each driven by bin/vswitch-gen's port pair (two virtio-user "
+                + "ports, each sending to the other), our p99.9 judged against OVS's.", "",
                 "--switches ours,ovs puts Open vSwitch with DPDK (Debian's openvswitch-switch-dpdk, bridge with the NORMAL action, "
                 + "one PMD thread on --reflector-cpu) on the same loop next to our switch, started and stopped by the bench with its "
                 + "own database and run directory under --out; --switch-flows 1,1024 seeds the loop with that many IP flows. "
@@ -43,7 +45,9 @@ import picocli.CommandLine.ParameterException;
                 "                         flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --switch-only --switches ours,ovs "
                 + "--switch-flows 1,1024 --sizes 64,1518 --starts 5",
                 "                         flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --rate 0.1,0.5,0.9 --sizes 64,1518 "
-                        + "--reflectors vswitch-macswap,testpmd-macswap --starts 5"},
+                        + "--reflectors vswitch-macswap,testpmd-macswap --starts 5",
+                "                         flock /tmp/vswitch-bench.lock bin/vswitch-bench sweep --rate 0.5 --switch-only --switches ours,ovs "
+                        + "--switch-flows 1,1024 --sizes 64 --starts 5"},
         footer = {"", "Exit codes: 0 ok, 1 a run failed (partial results written), 2 usage or set-up, 3 --switches names ovs and "
                 + "Open vSwitch with DPDK is not installed (apt-get install openvswitch-switch-dpdk, services kept stopped: see bin/setup)."})
 final class SweepCommand implements Callable<Integer> {
@@ -174,17 +178,32 @@ final class SweepCommand implements Callable<Integer> {
     /** sweep --rate's points: reflectors x queues x sizes, driven by vswitch-gen ({@link LatencyPoints}). */
     List<Point> latencyPoints() {
         if (guest) throw new IllegalArgumentException("--rate measures latency on the host with vswitch-gen: drop --guest");
-        if (withSwitch || switchOnly)
-            throw new IllegalArgumentException("--rate measures latency through the reflectors only (not yet through the switch): drop "
-                    + "--switch/--switch-only");
         if (generators != null)
             throw new IllegalArgumentException("--rate drives with vswitch-gen (flowgen measures no latency): drop --generators");
+        if ((switches != null || switchFlows != null || ovsVswitchd != null) && !withSwitch && !switchOnly)
+            throw new IllegalArgumentException("--switches, --switch-flows and --ovs-vswitchd choose the switches: add --switch-only (or --switch)");
         latencySettings();
         List<Integer> sz = sizes != null ? sizes : quick ? QUICK_SIZES : ALL_SIZES;
-        List<Integer> qs = queues != null ? queues : LatencyPoints.DEFAULT_QUEUES;
-        List<Reflector> rf = new ArrayList<>();
-        for (String r : reflectors != null ? reflectors : DEFAULT_REFLECTORS) rf.add(Reflector.parse(r));
-        return LatencyPoints.points(rf, qs, sz);
+        List<Point> out = new ArrayList<>();
+        if (switchOnly && (reflectors != null || queues != null))
+            throw new IllegalArgumentException("--switch-only measures only the switches (one queue): drop --reflectors and --queues "
+                    + "(or give --switch to add the switches to the reflectors)");
+        if (!switchOnly) {
+            List<Integer> qs = queues != null ? queues : LatencyPoints.DEFAULT_QUEUES;
+            List<Reflector> rf = new ArrayList<>();
+            for (String r : reflectors != null ? reflectors : DEFAULT_REFLECTORS) rf.add(Reflector.parse(r));
+            out.addAll(LatencyPoints.points(rf, qs, sz));
+        }
+        if (withSwitch || switchOnly) {
+            List<Peers.Switch> sw = new ArrayList<>();
+            for (String w : switches != null ? switches : List.of("ours", "ovs")) {
+                Peers.Switch x = Peers.Switch.parse(w);
+                if (!sw.contains(x)) sw.add(x);
+            }
+            List<Integer> fl = switchFlows != null ? switchFlows.stream().distinct().toList() : List.of(1);
+            out.addAll(LatencyPoints.switchPoints(sw, fl, sz));
+        }
+        return out;
     }
 
     /** The --rate shares and the NDR search's settings. */
@@ -278,7 +297,7 @@ final class SweepCommand implements Callable<Integer> {
         extra.put("quick", quick);
         extra.put("guest", guest);
         extra.put("switch", switchOnly ? "only" : withSwitch ? "added" : "off");
-        if (withSwitch || switchOnly)
+        if ((withSwitch || switchOnly) && rateShares == null)
             extra.put("switch_method", "topology two-port-loop: bin/vswitch (--mode switch, or --mode io as the reflector) with two vhost "
                     + "ports on one lcore; one dpdk-testpmd with two virtio-user ports, --forward-mode=macswap --port-topology=loop, "
                     + "each port's frames addressed to the other port, seeded with 'start tx_first " + Harness.LOOP_SEED_BURSTS
@@ -295,7 +314,13 @@ final class SweepCommand implements Callable<Integer> {
                     + " finds the NDR (zero loss) of that start; then per share, ascending, bin/vswitch-gen --rate <share x NDR>pps for "
                     + "warmup_s + window_s against the same reflector process; latency is the generator's HdrHistogram of the window "
                     + "(--latency-sample auto); rx_* of the point are the NDRs");
-            Runner.Setup setup = new Runner.Setup(Runner.missing(common.root(), common.testpmd, pts), st -> new LatencyHarness(st, ls),
+            if (withSwitch || switchOnly)
+                extra.put("latency_switch_method", "topology port-pair: the switch (bin/vswitch --mode switch with two vhost ports on one "
+                        + "lcore, or ovs: " + OvsPeer.METHOD + ") driven by bin/vswitch-gen with two virtio-user ports (--vdev twice; "
+                        + "server=1 for OVS's dpdkvhostuserclient ports), each port sending to the other's MAC with --flows N; NDR and "
+                        + "latency are of both directions together");
+            Runner.Setup setup = new Runner.Setup(Runner.missing(common.root(), common.testpmd, pts),
+                    st -> new LatencyHarness(st.withOvs(ovsVswitchd()), ls),
                     "reflector on CPU " + common.reflectorCpu + ", generator on CPU " + common.generatorCpu, "", "", Map.of());
             return Runner.execute("sweep-latency", common, warmup(), window(), pts, n, extra, LatencyReport::report, true, setup,
                     System.out, System.err);

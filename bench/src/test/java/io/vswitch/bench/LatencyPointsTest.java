@@ -56,7 +56,8 @@ class LatencyPointsTest {
     void badRateOnTheCommandLineIsOneLine(@TempDir Path root) {
         Path out = root.resolve("out");
         for (String[] args : List.of(new String[] {"--rate", "1.5"}, new String[] {"--rate", "fast"}, new String[] {"--rate", "0.5,,0.9"},
-                new String[] {"--rate", "0.5", "--generators", "flowgen"}, new String[] {"--rate", "0.5", "--switch"},
+                new String[] {"--rate", "0.5", "--generators", "flowgen"}, new String[] {"--rate", "0.5", "--switch-only", "--reflectors", "vswitch-io"},
+                new String[] {"--rate", "0.5", "--switches", "ovs"}, new String[] {"--rate", "0.5", "--switch-only", "--switches", "vpp"},
                 new String[] {"--rate", "0.5", "--guest"}, new String[] {"--ndr-trial", "1"}, new String[] {"--rate", "0.5", "--ndr-trial", "0"},
                 new String[] {"--rate", "0.5", "--ndr-precision", "100"})) {
             List<String> a = new ArrayList<>(List.of("sweep"));
@@ -89,6 +90,63 @@ class LatencyPointsTest {
         assertEquals(1.0, q.latencySettings().ndrTrial(), "--quick shortens the NDR trials");
         assertEquals(5.0, q.latencySettings().ndrPrecision());
         assertEquals(1, q.starts());
+    }
+
+    @Test
+    void switchLatencyPointsAreOursAndOvsTimesFlowsOnTheGeneratorsPortPair(@TempDir Path root) {
+        List<Point> p = CliTest.parse(SweepCommand.class, "sweep", "--rate", "0.5", "--switch-only", "--switch-flows", "1,1024", "--sizes", "64",
+                "--root", root.toString()).points();
+        assertEquals(List.of(new Point(new Config(Reflector.SWITCH, Generator.VSWITCH_GEN_PAIR, 1, 1), 64),
+                new Point(new Config(Reflector.OVS, Generator.VSWITCH_GEN_PAIR, 1, 1), 64),
+                new Point(new Config(Reflector.SWITCH, Generator.VSWITCH_GEN_PAIR, 1, 1024), 64),
+                new Point(new Config(Reflector.OVS, Generator.VSWITCH_GEN_PAIR, 1, 1024), 64)), p, "ours and OVS by default, per flow count");
+        assertEquals(Peers.Topology.PORT_PAIR, p.get(0).config().topology());
+        List<Point> both = CliTest.parse(SweepCommand.class, "sweep", "--rate", "0.5", "--switch", "--switches", "ours", "--reflectors",
+                "vswitch-macswap", "--sizes", "64", "--root", root.toString()).points();
+        assertEquals(List.of(new Point(new Config(Reflector.parse("vswitch-macswap"), Generator.VSWITCH_GEN, 1), 64),
+                new Point(new Config(Reflector.SWITCH, Generator.VSWITCH_GEN_PAIR, 1, 1), 64)), both, "--switch adds the switches to the reflectors");
+        assertThrows(IllegalArgumentException.class, () -> new Config(Reflector.parse("testpmd-io"), Generator.VSWITCH_GEN_PAIR, 1));
+        assertThrows(IllegalArgumentException.class, () -> new Config(Reflector.SWITCH, Generator.VSWITCH_GEN_PAIR, 2));
+        assertThrows(IllegalArgumentException.class, () -> new Config(Reflector.SWITCH, Generator.VSWITCH_GEN, 1));
+        assertEquals("vswitch switch <-> vswitch-gen-pair, 2 ports, 1q, 1024 flows", p.get(2).config().label());
+    }
+
+    @Test
+    void thePortPairsGeneratorServesOvsSocketsAndCarriesTheFlows() {
+        Harness.Settings s = new Harness.Settings(Path.of("/repo"), Path.of("/tmp/w"), 1, 3, 1, 0, true, "dpdk-testpmd");
+        LatencyHarness.Target ovs = new LatencyHarness.Target(List.of(Path.of("/tmp/w/a.sock"), Path.of("/tmp/w/b.sock")), true, 1024);
+        List<String> c = LatencyHarness.ndrCommand(s, new LatencyHarness.Settings(List.of(0.5), 1, null), 1, 64, ovs, "g", Path.of("/tmp/w/n.json"));
+        int v = c.indexOf("--vdev");
+        assertEquals(List.of("--vdev", "net_virtio_user0,path=/tmp/w/a.sock,queues=1,server=1", "--vdev", "net_virtio_user1,path=/tmp/w/b.sock,queues=1,server=1"),
+                c.subList(v, v + 4));
+        assertEquals("1024", c.get(c.indexOf("--flows") + 1));
+        assertTrue(c.contains("--ndr"));
+        List<String> ours = LatencyHarness.shareCommand(s, 1, 64, new LatencyHarness.Target(List.of(Path.of("/tmp/w/a.sock"), Path.of("/tmp/w/b.sock")),
+                false, 1), "g", Path.of("x"), 2e6, 0.5);
+        assertEquals("net_virtio_user1,path=/tmp/w/b.sock,queues=1", ours.get(ours.lastIndexOf("--vdev") + 1));
+        assertFalse(ours.contains("--flows"), "one flow is vswitch-gen's default");
+        assertEquals(LatencyHarness.shareCommand(s, 1, 64, Path.of("/tmp/w/a.sock"), "g", Path.of("x"), 2e6, 0.5),
+                LatencyHarness.shareCommand(s, 1, 64, LatencyHarness.Target.of(Path.of("/tmp/w/a.sock")), "g", Path.of("x"), 2e6, 0.5));
+    }
+
+    @Test
+    void ourSwitchIsJudgedAgainstOvsAtTheSameFlows() throws Exception {
+        List<PointResult> rs = new ArrayList<>();
+        for (int flows : List.of(1, 1024)) {
+            rs.add(new PointResult(new Point(new Config(Reflector.SWITCH, Generator.VSWITCH_GEN_PAIR, 1, flows), 64),
+                    List.of(start(10, 12, flows == 1 ? 30 : 60))));
+            rs.add(new PointResult(new Point(new Config(Reflector.OVS, Generator.VSWITCH_GEN_PAIR, 1, flows), 64),
+                    List.of(start(8, 12, flows == 1 ? 40 : 50))));
+        }
+        assertEquals(Reflector.OVS, LatencyReport.peerOf(Reflector.SWITCH));
+        assertEquals(0.75, LatencyReport.p999Ratio(rs, rs.get(0).point(), 0.5), 1e-9);
+        assertEquals(1.2, LatencyReport.p999Ratio(rs, rs.get(2).point(), 0.5), 1e-9);
+        String t = LatencyReport.report(rs);
+        assertTrue(t.contains("64 B, switch, 1q: p99.9 at 50% of NDR 30.00 us (ours) vs 40.00 us (OVS): 0.750, target <= 1.1 met"), t);
+        assertTrue(t.contains("64 B, switch, 1q, 1024 flows: p99.9 at 50% of NDR 60.00 us (ours) vs 50.00 us (OVS): 1.200, target <= 1.1 NOT met"), t);
+        assertTrue(t.contains("vswitch switch, 1024 flows  1 x 2 ports"), t);
+        JsonNode doc = Json.MAPPER.readTree(Results.json(Map.of(), Map.of(), rs));
+        assertEquals("ovs-normal", doc.at("/points/0/latency/1/latency_peer").asText(), doc.toString());
     }
 
     @Test
@@ -209,13 +267,13 @@ class LatencyPointsTest {
         String t = LatencyReport.report(sample());
         assertTrue(t.startsWith("Latency at a fixed load (vswitch-gen, each start at a share of its own NDR): median of up to 3 start(s)"), t);
         String[] lines = t.split("\n");
-        assertTrue(lines[1].matches("size\\s+reflector\\s+queues\\s+share\\s+\\|\\s+NDR Mpps\\s+offered Mpps\\s+p50 us\\s+p99 us\\s+p99.9 us\\s+loss %\\s+p99.9 / testpmd"),
+        assertTrue(lines[1].matches("size\\s+reflector\\s+queues\\s+share\\s+\\|\\s+NDR Mpps\\s+offered Mpps\\s+p50 us\\s+p99 us\\s+p99.9 us\\s+loss %\\s+p99.9 / peer"),
                 lines[1]);
         // ours at 64 B, 50 %: NDR median 11 (best 12); offered median 5.5 Mpps; p99.9 median 32 us; loss 0.1 %; 32/29
         assertTrue(t.contains("64 B    vswitch macswap  1       50%   | 11.000 (12.000)         5.500   10.00   20.00     32.00  0.1000"
-                + "            1.103\n"), t);
+                + "         1.103\n"), t);
         assertTrue(t.contains("64 B    testpmd macswap  1       10%   | 13.000 (14.000)         1.300    5.00    8.00     11.00  0.0000"
-                + "                -\n"), t);
+                + "             -\n"), t);
         assertTrue(t.contains("1518 B  vswitch macswap  1       10%"), t);
         assertTrue(t.indexOf("64 B    testpmd macswap  1       50%") < t.indexOf("1518 B"), "sizes in order, each with all its reflectors");
         assertTrue(t.contains("64 B, macswap, 1q: p99.9 at 50% of NDR 32.00 us (ours) vs 29.00 us (testpmd): 1.103, target <= 1.1 NOT met"
@@ -296,8 +354,8 @@ class LatencyPointsTest {
         assertEquals(3.0, Harness.number(at50, "/latency_p999_ns/n"));
         assertEquals(100000.0, Harness.number(at50, "/latency_samples/median"));
         assertEquals(5.5e6, Harness.number(at50, "/rate_pps/median"));
-        assertEquals(32.0 / 29, Harness.number(at50, "/latency_p999_vs_testpmd"), 1e-9);
-        assertTrue(doc.at("/points/1/latency/1/latency_p999_vs_testpmd").isNull(), "testpmd is the peer, not compared with itself");
+        assertEquals(32.0 / 29, Harness.number(at50, "/latency_p999_vs_peer"), 1e-9);
+        assertTrue(doc.at("/points/1/latency/1/latency_p999_vs_peer").isNull(), "testpmd is the peer, not compared with itself");
         JsonNode run = p0.at("/runs/0/shares/0");
         assertEquals(0.1, Harness.number(run, "/rate_share"));
         assertEquals(1e6, Harness.number(run, "/rate_pps"));

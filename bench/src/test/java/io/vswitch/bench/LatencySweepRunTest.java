@@ -73,7 +73,7 @@ class LatencySweepRunTest {
         List<String> head = List.of(csv.get(0).split(","));
         assertEquals(1 + 2 * 2, csv.size(), String.join("\n", csv));
         int share = head.indexOf("rate_share"), samples = head.indexOf("latency_samples_median"), p999 = head.indexOf("latency_p999_ns_median"),
-                p50 = head.indexOf("latency_p50_ns_median"), ndr = head.indexOf("ndr_mpps_median"), ratio = head.indexOf("latency_p999_vs_testpmd");
+                p50 = head.indexOf("latency_p50_ns_median"), ndr = head.indexOf("ndr_mpps_median"), ratio = head.indexOf("latency_p999_vs_peer");
         int rows = 0;
         for (String line : csv.subList(1, csv.size())) {
             String[] c = line.split(",", -1);

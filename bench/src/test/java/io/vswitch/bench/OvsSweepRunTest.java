@@ -139,7 +139,7 @@ class OvsSweepRunTest {
         }
     }
 
-    private static List<String> matching(Path dir, String part) throws IOException {
+    static List<String> matching(Path dir, String part) throws IOException {
         if (!Files.isDirectory(dir)) return List.of();
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).filter(n -> n.contains(part)).toList();
