@@ -52,7 +52,8 @@ final class Campaign {
                     : "RX %.3f Mpps, TX %.3f Mpps";
             if (!m.shares().isEmpty()) out.printf(Locale.ROOT, "%s (%.1f s; %d left, ~%.0f s)%n", LatencyPoints.progress(m), m.seconds(),
                     order.size() - i - 1, left);
-            else out.printf(Locale.ROOT, what + " (%.1f s; %d left, ~%.0f s)%n", m.rxPps() / 1e6, m.txPps() / 1e6, m.seconds(),
+            else out.printf(Locale.ROOT, what + "%s (%.1f s; %d left, ~%.0f s)%n", m.rxPps() / 1e6, m.txPps() / 1e6,
+                    m.unsteady() ? String.format(Locale.ROOT, "; unsteady: per-second rate moved %.1fx", m.rateSpread()) : "", m.seconds(),
                     order.size() - i - 1, left);
         }
     }

@@ -123,6 +123,29 @@ public final class Harness implements Campaign.Starter {
             return cycles == null ? Double.NaN : cycles.capacityMpps();
         }
 
+        /**
+         * A start whose per-second rate moved by more than this factor inside the window ran in two
+         * modes (this VM's throughput switches between ~2.7 and ~8.5 Mpps within a start at 1518 B):
+         * its mean is neither, and the tables say so ({@link Results#unsteadyNote}).
+         */
+        public static final double UNSTEADY = 2.0;
+
+        /** Highest over lowest per-second rate of the window; NaN with fewer than two seconds, infinite if a second had none. */
+        public double rateSpread() {
+            if (rxPerSecond == null || rxPerSecond.length < 2) return Double.NaN;
+            double lo = Double.POSITIVE_INFINITY, hi = 0;
+            for (double v : rxPerSecond) {
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
+            return hi == 0 ? 1 : lo <= 0 ? Double.POSITIVE_INFINITY : hi / lo;
+        }
+
+        /** Whether the rate moved by more than {@link #UNSTEADY} times inside the window. */
+        public boolean unsteady() {
+            return rateSpread() > UNSTEADY;
+        }
+
         /** A throughput measurement (no latency shares). */
         public Measurement(double txPps, double rxPps, double lossRatio, double latP50Ns, double latP99Ns, double[] rxPerSecond,
                 double seconds) {

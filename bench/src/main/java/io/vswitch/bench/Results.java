@@ -111,7 +111,35 @@ public final class Results {
     public static String tables(List<PointResult> all) {
         if (all.stream().allMatch(r -> r.runs().isEmpty())) return "(nothing was measured)\n";
         List<PointResult> rs = all.stream().filter(r -> r.point().config().topology() == Topology.ONE_PORT).toList();
-        return generatorTables(rs) + SwitchReport.table(all);
+        return generatorTables(rs) + SwitchReport.table(all) + unsteadyNote(all);
+    }
+
+    /**
+     * The starts whose per-second rate moved by more than {@link Measurement#UNSTEADY} times inside
+     * the window (the generators or switches that report per-second rates: flowgen, the two-port
+     * loop), listed so that a median mixing two modes is not read as one; "" when none.
+     */
+    static String unsteadyNote(List<PointResult> all) {
+        List<String> lines = new ArrayList<>();
+        int measured = 0;
+        for (PointResult r : all)
+            for (int i = 0; i < r.runs().size(); i++) {
+                Measurement m = r.runs().get(i);
+                if (Double.isNaN(m.rateSpread())) continue;
+                measured++;
+                if (!m.unsteady()) continue;
+                double lo = Double.POSITIVE_INFINITY, hi = 0;
+                for (double v : m.rxPerSecond()) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+                lines.add(String.format(Locale.ROOT, "  %s, %d B, start %d: %.3f..%.3f Mpps", r.point().config().label(), r.point().size(), i + 1,
+                        lo / 1e6, hi / 1e6));
+            }
+        if (lines.isEmpty()) return "";
+        return String.format(Locale.ROOT, "Unsteady starts: %d of %d with per-second rates moved more than %.0fx within the window "
+                + "(two modes in one start; their mean is neither; results.json runs: \"unsteady\"):%n", lines.size(), measured,
+                Measurement.UNSTEADY) + String.join("\n", lines) + "\n";
     }
 
     private static String generatorTables(List<PointResult> rs) {
@@ -430,6 +458,8 @@ public final class Results {
                         .put("latency_p99_ns", m.latP99Ns());
                 ArrayNode per = run.putArray("rx_pps_per_second");
                 for (double d : m.rxPerSecond()) per.add(d);
+                if (!Double.isNaN(m.rateSpread()))
+                    run.put("rx_pps_spread", Double.isInfinite(m.rateSpread()) ? null : m.rateSpread()).put("unsteady", m.unsteady());
                 run.put("seconds", m.seconds());
                 if (m.cycles() != null) {
                     PmdCycles c = m.cycles();

@@ -56,6 +56,28 @@ class ResultsTest {
     }
 
     @Test
+    void startsWhoseRateMovedMoreThanTwiceWithinTheWindowAreListed() throws Exception {
+        Measurement steady = new Measurement(8.1e6, 8e6, 0, Double.NaN, Double.NaN, new double[] {7.9e6, 8.1e6, 8.0e6}, 9);
+        Measurement modes = new Measurement(5.1e6, 5e6, 0, Double.NaN, Double.NaN, new double[] {8.0e6, 7.9e6, 2.6e6, 2.7e6}, 9);
+        Measurement stalled = new Measurement(1e6, 1e6, 0, Double.NaN, Double.NaN, new double[] {2e6, 0}, 9);
+        Measurement unknown = new Measurement(1e6, 1e6, 0, Double.NaN, Double.NaN, new double[0], 9);
+        assertEquals(8.1 / 7.9, steady.rateSpread(), 1e-9);
+        assertTrue(!steady.unsteady() && modes.unsteady() && stalled.unsteady() && !unknown.unsteady());
+        assertTrue(Double.isNaN(unknown.rateSpread()), "no per-second rates: not judged");
+        Config c = new Config(Reflector.parse("vswitch-macswap"), Generator.FLOWGEN, 1);
+        List<PointResult> rs = List.of(new PointResult(new Point(c, 1518), List.of(steady, modes, unknown)));
+        String t = Results.tables(rs);
+        assertTrue(t.endsWith("Unsteady starts: 1 of 2 with per-second rates moved more than 2x within the window (two modes in one start; "
+                + "their mean is neither; results.json runs: \"unsteady\"):\n  vswitch macswap <- flowgen, 1q, 1518 B, start 2: 2.600..8.000 Mpps\n"), t);
+        assertEquals("", Results.unsteadyNote(List.of(new PointResult(new Point(c, 64), List.of(steady, unknown)))));
+        JsonNode doc = Json.MAPPER.readTree(Results.json(Map.of(), Map.of(), rs));
+        assertEquals(false, doc.at("/points/0/runs/0/unsteady").asBoolean(true));
+        assertEquals(true, doc.at("/points/0/runs/1/unsteady").asBoolean(false));
+        assertEquals(8.0 / 2.6, doc.at("/points/0/runs/1/rx_pps_spread").asDouble(), 1e-9);
+        assertTrue(doc.at("/points/0/runs/2/unsteady").isMissingNode(), "not judged without per-second rates");
+    }
+
+    @Test
     void missingPointsShowADashAndEmptyRowsAreDropped() {
         List<PointResult> rs = List.of(pr("vswitch-io", Generator.FLOWGEN, 1, 64, 5), pr("vswitch-io", Generator.FLOWGEN, 2, 1518, 1),
                 new PointResult(new Point(new Config(Reflector.parse("testpmd-io"), Generator.FLOWGEN, 1), 64), List.of()));
