@@ -630,7 +630,16 @@ public final class Harness implements Campaign.Starter {
         double tx = number(doc, "/tx_pps"), rx = number(doc, "/rx_pps");
         if (Double.isNaN(tx) || Double.isNaN(rx)) throw new RunFailure("the generator's JSON " + json + " has no tx_pps/rx_pps");
         return new Measurement(tx, rx, number(doc, "/loss_ratio"), number(doc, "/latency_ns/p50"),
-                number(doc, "/latency_ns/p99"), new double[0], (System.nanoTime() - t0) / 1e9);
+                number(doc, "/latency_ns/p99"), perSecond(doc), (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** vswitch-gen's {@code rx_pps_per_second} (empty when absent: an NDR report, or an older generator). */
+    static double[] perSecond(JsonNode genReport) {
+        JsonNode a = genReport.get("rx_pps_per_second");
+        if (a == null || !a.isArray()) return new double[0];
+        double[] v = new double[a.size()];
+        for (int i = 0; i < v.length; i++) v[i] = a.get(i).asDouble();
+        return v;
     }
 
     /** bin/vswitch must exit 0 on SIGTERM; testpmd exits 0 or dies of the signal (143), both fine. */

@@ -20,6 +20,14 @@ class HarnessTest {
     static final Path SOCK = Path.of("/tmp/w/s1.sock");
 
     @Test
+    void vswitchGensPerSecondRatesBecomeTheStartsAndTheirAbsenceIsNoRates() throws Exception {
+        var doc = io.vswitch.Json.MAPPER.readTree("{\"tx_pps\": 1, \"rx_pps\": 1, \"rx_pps_per_second\": [8.0e6, 2.6e6]}");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {8.0e6, 2.6e6}, Harness.perSecond(doc));
+        assertEquals(0, Harness.perSecond(io.vswitch.Json.MAPPER.readTree("{\"ndr\": {}}")).length);
+        assertTrue(new Harness.Measurement(1, 1, 0, 1, 1, Harness.perSecond(doc), 1).unsteady());
+    }
+
+    @Test
     void vswitchReflectorIsPinnedAndUnlinksHugepages() {
         List<String> c = Harness.reflectorCommand(S, Reflector.parse("vswitch-macswap"), 2, SOCK, "pfx", Path.of("/tmp/w/st.json"));
         assertEquals(List.of("taskset", "-c", "1", "/repo/bin/vswitch", "--vdev", "net_vhost0,iface=/tmp/w/s1.sock,queues=2", "--lcores", "1", "--mode", "macswap",

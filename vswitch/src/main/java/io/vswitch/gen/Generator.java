@@ -344,7 +344,7 @@ public final class Generator {
             all(loops, GenLoop.MARK);
         }
         if (verbose) log("measuring " + fmt(seconds) + " s");
-        boolean cut = sleep(seconds); // a signal here ends the window early: still report it
+        boolean cut = sampleWindow(loops, seconds); // a signal here ends the window early: still report it
         all(loops, GenLoop.TX_OFF);
         drain(loops);
         all(loops, GenLoop.HOLD);
@@ -496,9 +496,16 @@ public final class Generator {
         long a = alloc, f = fails;
         double[] b = burstRatios(loops);
         int inUse = pool.inUse();
-        jsonRuns.add(ReportWriter.toJson(r, ndr, o -> o.put("loop_allocated_bytes", a).put("alloc_failures", f)
-                .put("tx_ring_full_ratio", b[0]).put("rx_full_burst_ratio", b[1])
-                .put("mbufs_in_use", inUse).put("mbufs_total", pool.size)));
+        double[] per = perSecond;
+        jsonRuns.add(ReportWriter.toJson(r, ndr, o -> {
+            o.put("loop_allocated_bytes", a).put("alloc_failures", f)
+                    .put("tx_ring_full_ratio", b[0]).put("rx_full_burst_ratio", b[1])
+                    .put("mbufs_in_use", inUse).put("mbufs_total", pool.size);
+            if (ndr == null) { // an NDR report is of one of its trials, not of the last window sampled
+                var arr = o.putArray("rx_pps_per_second");
+                for (double v : per) arr.add(v);
+            }
+        }));
     }
 
     /** One run: its report object; several sizes: {@code {"runs": [...]}}. */
@@ -554,6 +561,47 @@ public final class Generator {
                 throw new IllegalStateException("generator loop on CPU " + l.cpu() + " failed", l.failure());
             }
         }
+    }
+
+    /**
+     * Received frames per second of the last window, one value per whole second (sampled by this
+     * thread from the loops' counters while they run: racy reads, good for seeing whether the rate
+     * held steady, not for counting; the report's totals are exact).
+     */
+    private double[] perSecond = new double[0];
+
+    /** Waits out the window, sampling the received count once a second; true if a signal ended it. */
+    private boolean sampleWindow(List<GenLoop> loops, double seconds) throws InterruptedException {
+        List<Double> rates = new ArrayList<>();
+        long start = System.nanoTime(), end = start + (long) (seconds * 1e9);
+        long prev = receivedNow(loops), prevT = start;
+        boolean cut = false;
+        while (true) {
+            long next = prevT + 1_000_000_000L;
+            if (next > end) {
+                long rest = end - System.nanoTime();
+                if (rest > 0) cut = interrupted.await(rest, TimeUnit.NANOSECONDS);
+                break;
+            }
+            long wait = next - System.nanoTime();
+            if (wait > 0 && interrupted.await(wait, TimeUnit.NANOSECONDS)) {
+                cut = true;
+                break;
+            }
+            long now = System.nanoTime(), got = receivedNow(loops);
+            rates.add((got - prev) / ((now - prevT) / 1e9));
+            prev = got;
+            prevT = now;
+        }
+        perSecond = rates.stream().mapToDouble(Double::doubleValue).toArray();
+        return cut;
+    }
+
+    private static long receivedNow(List<GenLoop> loops) {
+        long n = 0;
+        for (GenLoop l : loops)
+            for (int k = 0; k < l.queueCount(); k++) n += l.rx(k).received();
+        return n;
     }
 
     /** Sleeps; true if interrupted by a signal. */

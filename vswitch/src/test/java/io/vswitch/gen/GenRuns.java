@@ -104,6 +104,11 @@ final class GenRuns {
         assertTrue(alloc >= 0 && alloc <= Math.min(1024, tx / 8), "bytes the TX/RX loops allocated in the measured"
                 + " window: " + alloc + " over " + tx + " frames");
         assertEquals(0.0, num(top, "alloc_failures"));
+        if (!top.has("ndr") && num(top, "duration_s") >= 1) {
+            JsonNode per = top.get("rx_pps_per_second");
+            assertTrue(per != null && per.isArray() && per.size() >= 1, "a received rate per second of the window: " + per);
+            for (JsonNode v : per) assertTrue(v.asDouble() > 0, "frames came back in every second: " + per);
+        }
         JsonNode qs = queues(top);
         assertEquals(queues, qs.size());
         double sum = 0;
