@@ -7,6 +7,8 @@
 #
 #   bench/ab-variants.sh -n 5 --variant on: --variant off:VSWITCH_JAVA_OPTS=-Dvswitch.cycleAccounting=false \
 #       -- --switch-only --sizes 64 --warmup 2 --window 4
+#   bench/ab-variants.sh -n 5 --variant base: --variant mb16k:VSWITCH_BENCH_VSWITCH_ARGS=--mbufs=16384 \
+#       -- --reflectors vswitch-macswap --generators flowgen --sizes 1518 --queues 1    # bin/vswitch options
 #
 # Starts are bimodal on these machines, so read best against best and median against median, and
 # take an effect smaller than the spread between rounds as "not measurable" (see bench/README.md).
@@ -15,7 +17,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCK=/tmp/vswitch-bench.lock
 N=5; OUT=""; NAMES=(); ENVS=()
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         -n) N="$2"; shift 2 ;;

@@ -108,7 +108,7 @@ final class AbWithinCommand implements Callable<Integer> {
         }
         Path dir = (common.out != null ? common.out : Runner.defaultOut(root, "ab-within")).toAbsolutePath();
         Files.createDirectories(dir);
-        Settings s = new Settings(root, dir, 0, 1, common.reflectorCpu, common.generatorCpu, common.noHuge, common.testpmd);
+        Settings s = new Settings(root, dir, 0, 1, common.reflectorCpu, common.generatorCpu, common.noHuge, common.testpmd).withVswitchArgs(common.vswitchArgs());
         double perStart = (warmupRounds + rounds + 1) * variants.size() * period;
         String title = String.format(Locale.ROOT, "ab-within: bin/vswitch --mode %s, variants %s (A = %s), testpmd flowgen, 1 queue; "
                 + "%d start(s) x %d size(s), %d counted round(s) of %s s per variant after %d warm-up round(s) (~%.0f s a start)",

@@ -26,6 +26,16 @@ final class CommonOptions {
     @Option(names = "--testpmd", paramLabel = "PATH", defaultValue = "dpdk-testpmd", description = "testpmd binary (default: ${DEFAULT-VALUE})")
     String testpmd;
 
+    @Option(names = "--vswitch-args", paramLabel = "ARGS", split = " ", defaultValue = "${env:VSWITCH_BENCH_VSWITCH_ARGS}",
+            description = "More arguments for every bin/vswitch the bench starts (reflector or switch), space-separated, e.g. "
+                    + "--vswitch-args=--mbufs=16384 (default: $VSWITCH_BENCH_VSWITCH_ARGS, so that bench/ab-variants.sh can vary them)")
+    java.util.List<String> vswitchArgs;
+
+    /** {@link #vswitchArgs}, blanks dropped. */
+    java.util.List<String> vswitchArgs() {
+        return vswitchArgs == null ? java.util.List.of() : vswitchArgs.stream().filter(a -> !a.isBlank()).toList();
+    }
+
     @Option(names = "--root", paramLabel = "DIR", description = "Repository root with bin/vswitch (default: $VSWITCH_ROOT, else the current directory)")
     Path root;
 

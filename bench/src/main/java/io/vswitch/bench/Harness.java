@@ -52,10 +52,12 @@ public final class Harness implements Campaign.Starter {
      * @param noHuge run the reflectors without hugepages ({@code --no-huge -m 1024})
      * @param testpmd the dpdk-testpmd binary
      * @param ovsVswitchd Open vSwitch's DPDK daemon, for the two-port loop's {@code ovs} switch
+     * @param vswitchArgs more arguments for every bin/vswitch started (sweep --vswitch-args)
      */
     public record Settings(Path root, Path workDir, int warmup, int window, int reflectorCpu, int generatorCpu, boolean noHuge,
-            String testpmd, Path ovsVswitchd) {
+            String testpmd, Path ovsVswitchd, List<String> vswitchArgs) {
         public Settings {
+            vswitchArgs = vswitchArgs == null ? List.of() : List.copyOf(vswitchArgs);
             if (warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0 seconds");
             if (window < 1) throw new IllegalArgumentException("--window must be >= 1 second");
             if (reflectorCpu < 0 || generatorCpu < 0) throw new IllegalArgumentException("CPUs must be >= 0");
@@ -63,12 +65,17 @@ public final class Harness implements Campaign.Starter {
 
         /** With Debian's ovs-vswitchd-dpdk ({@link OvsPeer#VSWITCHD}) for sweep --switches ovs. */
         public Settings(Path root, Path workDir, int warmup, int window, int reflectorCpu, int generatorCpu, boolean noHuge, String testpmd) {
-            this(root, workDir, warmup, window, reflectorCpu, generatorCpu, noHuge, testpmd, OvsPeer.VSWITCHD);
+            this(root, workDir, warmup, window, reflectorCpu, generatorCpu, noHuge, testpmd, OvsPeer.VSWITCHD, List.of());
         }
 
         /** The same with another ovs-vswitchd binary. */
         public Settings withOvs(Path binary) {
-            return new Settings(root, workDir, warmup, window, reflectorCpu, generatorCpu, noHuge, testpmd, binary);
+            return new Settings(root, workDir, warmup, window, reflectorCpu, generatorCpu, noHuge, testpmd, binary, vswitchArgs);
+        }
+
+        /** The same with more arguments for bin/vswitch. */
+        public Settings withVswitchArgs(List<String> args) {
+            return new Settings(root, workDir, warmup, window, reflectorCpu, generatorCpu, noHuge, testpmd, ovsVswitchd, args);
         }
     }
 
@@ -203,6 +210,7 @@ public final class Harness implements Campaign.Starter {
             c.addAll(List.of("--lcores", Integer.toString(s.reflectorCpu()), "--mode", r.mode(), "--file-prefix", prefix, "--stats", "1",
                     "--stats-json", statsJson.toString()));
             if (ctl != null) c.addAll(List.of("--ctl", ctl.toString()));
+            c.addAll(s.vswitchArgs());
             // --huge-unlink: hugepage files vanish with the process, so a killed run leaks no memory.
             if (s.noHuge()) c.addAll(List.of("--no-huge", "-m", "1024"));
             else c.add("--eal=--huge-unlink");

@@ -92,7 +92,7 @@ final class Runner {
         Path dir = (o.out != null ? o.out : defaultOut(root, title)).toAbsolutePath();
         Files.createDirectories(dir);
         Campaign.Starter h = setup.starter().apply(
-                new Harness.Settings(root, dir, warmup, window, o.reflectorCpu, o.generatorCpu, o.noHuge, o.testpmd));
+                new Harness.Settings(root, dir, warmup, window, o.reflectorCpu, o.generatorCpu, o.noHuge, o.testpmd).withVswitchArgs(o.vswitchArgs()));
         Campaign c = new Campaign(points, starts);
         out.printf(Locale.ROOT, "%s: %d points x %d start(s) = %d process starts; %d s warm-up + %d s window each; %s; output in %s%n",
                 title, points.size(), starts, c.total(), warmup, window, setup.cpus(), dir);
@@ -110,6 +110,7 @@ final class Runner {
         settings.put("reflector_cpu", o.reflectorCpu);
         settings.put("generator_cpu", o.generatorCpu);
         settings.put("hugepages", !o.noHuge);
+        if (!o.vswitchArgs().isEmpty()) settings.put("vswitch_args", o.vswitchArgs());
         settings.put("reflectors", points.stream().map(p -> p.config().reflector().id()).distinct().toList());
         settings.put("generators", points.stream().map(p -> p.config().generator().id()).distinct().toList());
         settings.put("queues", points.stream().map(p -> p.config().queues()).distinct().sorted().toList());

@@ -20,6 +20,18 @@ class HarnessTest {
     static final Path SOCK = Path.of("/tmp/w/s1.sock");
 
     @Test
+    void vswitchArgsGoToEveryBinVswitchAndNotToTestpmd() {
+        Harness.Settings s = new Harness.Settings(Path.of("/repo"), Path.of("/tmp/w"), 1, 3, 1, 0, true, "dpdk-testpmd")
+                .withVswitchArgs(List.of("--mbufs=16384", "--burst", "64"));
+        List<String> ours = Harness.reflectorCommand(s, Reflector.parse("vswitch-macswap"), 1, Path.of("/tmp/w/s.sock"), "r", Path.of("x"));
+        assertTrue(String.join(" ", ours).contains(" --mbufs=16384 --burst 64 "), ours.toString());
+        List<String> theirs = Harness.reflectorCommand(s, Reflector.parse("testpmd-macswap"), 1, Path.of("/tmp/w/s.sock"), "r", Path.of("x"));
+        assertFalse(theirs.contains("--mbufs=16384"), theirs.toString());
+        assertEquals(List.of("--mbufs=16384"), CliTest.parse(SweepCommand.class, "sweep", "--vswitch-args=--mbufs=16384").common.vswitchArgs());
+        assertEquals(List.of(), CliTest.parse(SweepCommand.class, "sweep").common.vswitchArgs(), "none unless given (or in the environment)");
+    }
+
+    @Test
     void vswitchGensPerSecondRatesBecomeTheStartsAndTheirAbsenceIsNoRates() throws Exception {
         var doc = io.vswitch.Json.MAPPER.readTree("{\"tx_pps\": 1, \"rx_pps\": 1, \"rx_pps_per_second\": [8.0e6, 2.6e6]}");
         org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {8.0e6, 2.6e6}, Harness.perSecond(doc));
