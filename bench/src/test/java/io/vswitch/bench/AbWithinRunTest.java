@@ -5,13 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vswitch.Json;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,24 +32,10 @@ class AbWithinRunTest {
         assertTrue(Env.run(List.of("sh", "-c", "command -v dpdk-testpmd"), null).strip().length() > 0,
                 "dpdk-testpmd not found: apt-get install dpdk");
         Path out = tmp.resolve("out");
-        Process lock = LatencySweepRunTest.benchLock();
-        int code;
-        String printed;
-        try {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            PrintStream orig = System.out;
-            System.setOut(new PrintStream(new LatencySweepRunTest.Tee(orig, buf), true, StandardCharsets.UTF_8));
-            try {
-                code = VswitchBench.commandLine().execute("ab-within", "--variants", "base,prefetch", "--sizes", "1518", "--starts", "1",
-                        "--rounds", "2", "--period", "0.5", "--no-huge", "--root", ROOT.toString(), "--out", out.toString());
-            } finally {
-                System.setOut(orig);
-            }
-            printed = buf.toString(StandardCharsets.UTF_8);
-        } finally {
-            lock.getOutputStream().close();
-            lock.waitFor(10, TimeUnit.SECONDS);
-        }
+        BenchRuns.Printed run = BenchRuns.underLock("ab-within", "--variants", "base,prefetch", "--sizes", "1518", "--starts", "1",
+                "--rounds", "2", "--period", "0.5", "--no-huge", "--root", ROOT.toString(), "--out", out.toString());
+        int code = run.code();
+        String printed = run.out();
         assertEquals(0, code, "ab-within failed: see " + out.resolve("logs") + "\n" + printed);
         assertTrue(printed.contains("across starts"), printed);
         assertTrue(printed.lines().anyMatch(l -> l.startsWith("1518 B") && l.contains("prefetch")), printed);

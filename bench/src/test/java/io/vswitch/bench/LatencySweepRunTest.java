@@ -5,17 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vswitch.Json;
-import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,25 +34,11 @@ class LatencySweepRunTest {
         assertTrue(Env.run(List.of("sh", "-c", "command -v dpdk-testpmd"), null).strip().length() > 0,
                 "dpdk-testpmd not found: apt-get install dpdk");
         Path out = tmp.resolve("out");
-        Process lock = benchLock();
-        int code;
-        String printed;
-        try {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            PrintStream orig = System.out;
-            System.setOut(new PrintStream(new Tee(orig, buf), true, StandardCharsets.UTF_8));
-            try {
-                code = VswitchBench.commandLine().execute("sweep", "--rate", "0.5", "--sizes", "64", "--starts", "1", "--reflectors",
-                        "vswitch-macswap,testpmd-macswap", "--warmup", "1", "--window", "1", "--ndr-trial", "0.5", "--ndr-precision", "20",
-                        "--no-huge", "--root", ROOT.toString(), "--out", out.toString());
-            } finally {
-                System.setOut(orig);
-            }
-            printed = buf.toString(StandardCharsets.UTF_8);
-        } finally {
-            lock.getOutputStream().close();         // its cat ends, flock lets go
-            lock.waitFor(10, TimeUnit.SECONDS);
-        }
+        BenchRuns.Printed run = BenchRuns.underLock("sweep", "--rate", "0.5", "--sizes", "64", "--starts", "1", "--reflectors",
+                "vswitch-macswap,testpmd-macswap", "--warmup", "1", "--window", "1", "--ndr-trial", "0.5", "--ndr-precision", "20",
+                "--no-huge", "--root", ROOT.toString(), "--out", out.toString());
+        int code = run.code();
+        String printed = run.out();
         assertEquals(0, code, "the sweep failed (a child exited uncleanly or nothing came back): see " + out.resolve("logs") + "\n" + printed);
 
         // the table: one row per reflector at 50 %, and the verdict line
@@ -110,40 +89,4 @@ class LatencySweepRunTest {
                 && logs.stream().filter(f -> f.endsWith("-warmup-generator.json")).count() == 2, logs.toString());
     }
 
-    /** Holds /tmp/vswitch-bench.lock (flock(1), as the README's runs take it) until the returned process's stdin is closed. */
-    static Process benchLock() throws Exception {
-        Process p = new ProcessBuilder("flock", "/tmp/vswitch-bench.lock", "-c", "echo locked; exec cat >/dev/null").redirectErrorStream(true).start();
-        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line = r.readLine();                 // blocks while another benchmark holds the lock
-        assertEquals("locked", line, "flock /tmp/vswitch-bench.lock failed (util-linux's flock is needed)");
-        return p;
-    }
-
-    /** Writes to both streams. */
-    static final class Tee extends OutputStream {
-        private final OutputStream a, b;
-
-        Tee(OutputStream a, OutputStream b) {
-            this.a = a;
-            this.b = b;
-        }
-
-        @Override
-        public void write(int x) throws java.io.IOException {
-            a.write(x);
-            b.write(x);
-        }
-
-        @Override
-        public void write(byte[] buf, int off, int len) throws java.io.IOException {
-            a.write(buf, off, len);
-            b.write(buf, off, len);
-        }
-
-        @Override
-        public void flush() throws java.io.IOException {
-            a.flush();
-            b.flush();
-        }
-    }
 }

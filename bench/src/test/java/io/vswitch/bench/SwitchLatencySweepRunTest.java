@@ -6,14 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vswitch.Json;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,25 +32,11 @@ class SwitchLatencySweepRunTest {
             assertTrue(Files.isExecutable(REPO.resolve(bin)), "no " + REPO.resolve(bin));
         Path out = tmp.resolve("out");
         String tag = "vsbench" + ProcessHandle.current().pid();
-        Process lock = LatencySweepRunTest.benchLock();
-        int code;
-        String printed;
-        try {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            PrintStream orig = System.out;
-            System.setOut(new PrintStream(new LatencySweepRunTest.Tee(orig, buf), true, StandardCharsets.UTF_8));
-            try {
-                code = VswitchBench.commandLine().execute("sweep", "--rate", "0.5", "--switch-only", "--switches", "ours,ovs", "--sizes", "64",
-                        "--starts", "1", "--warmup", "1", "--window", "1", "--ndr-trial", "0.5", "--ndr-precision", "20", "--no-huge",
-                        "--root", REPO.toString(), "--out", out.toString());
-            } finally {
-                System.setOut(orig);
-            }
-            printed = buf.toString(StandardCharsets.UTF_8);
-        } finally {
-            lock.getOutputStream().close();
-            lock.waitFor(10, TimeUnit.SECONDS);
-        }
+        BenchRuns.Printed run = BenchRuns.underLock("sweep", "--rate", "0.5", "--switch-only", "--switches", "ours,ovs", "--sizes", "64",
+                "--starts", "1", "--warmup", "1", "--window", "1", "--ndr-trial", "0.5", "--ndr-precision", "20", "--no-huge",
+                "--root", REPO.toString(), "--out", out.toString());
+        int code = run.code();
+        String printed = run.out();
         assertEquals(0, code, "the sweep failed: see " + out.resolve("logs") + "\n" + printed);
         for (String sw : List.of("vswitch switch", "ovs normal"))
             assertTrue(printed.lines().anyMatch(l -> l.startsWith("64 B") && l.contains(sw) && l.contains("1 x 2 ports") && l.contains("50%")),
