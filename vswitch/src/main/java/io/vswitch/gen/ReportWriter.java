@@ -85,6 +85,7 @@ public final class ReportWriter {
     /** Human-readable tables (throughput, then latency), one row per queue and a total row. */
     public static String table(Report r) {
         StringBuilder b = new StringBuilder();
+        String row = r.info().containsKey("streams") ? "stream" : "queue";   // a port pair: a row per direction and queue
         if (!r.info().isEmpty()) {
             List<String> kv = new ArrayList<>();
             r.info().forEach((k, v) -> kv.add(k + "=" + v));
@@ -93,13 +94,13 @@ public final class ReportWriter {
         b.append(String.format(Locale.ROOT, "measured %.3f s; L2 Gbps counts frames incl. FCS, line Gbps adds 20 B/frame preamble+IFG%n",
                 r.total().seconds()));
         b.append(String.format(Locale.ROOT, "%-6s %14s %14s %9s %9s %9s %9s %9s %9s %10s %8s %8s %8s%n",
-                "queue", "tx pkts", "rx pkts", "tx Mpps", "rx Mpps", "tx Gb L2", "rx Gb L2", "tx Gb ln", "rx Gb ln",
+                row, "tx pkts", "rx pkts", "tx Mpps", "rx Mpps", "tx Gb L2", "rx Gb L2", "tx Gb ln", "rx Gb ln",
                 "loss %", "dup", "reord", "foreign"));
         for (QueueStats q : r.queues()) throughputRow(b, Integer.toString(q.queue()), q);
         throughputRow(b, "total", r.total());
         b.append('\n');
         b.append(String.format(Locale.ROOT, "%-6s %12s %10s %10s %10s %10s %10s %10s   (latency, us)%n",
-                "queue", "samples", "min", "p50", "p90", "p99", "p99.9", "max"));
+                row, "samples", "min", "p50", "p90", "p99", "p99.9", "max"));
         for (QueueStats q : r.queues()) latencyRow(b, Integer.toString(q.queue()), q.latency());
         latencyRow(b, "total", r.total().latency());
         return b.toString();

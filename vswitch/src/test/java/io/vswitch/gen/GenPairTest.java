@@ -35,6 +35,7 @@ class GenPairTest {
             assertEquals(0, gen.waitFor(Duration.ofSeconds(120)), "vswitch-gen exit code; log:\n" + gen.tail());
             String out = gen.output();
             assertTrue(out.contains("mbufs in use after port close: 0"), "every mbuf back to the pool:\n" + gen.tail());
+            assertTrue(out.lines().anyMatch(l -> l.startsWith("stream ") && l.contains("tx pkts")), "rows are streams:\n" + out);
             return Json.MAPPER.readTree(Files.readString(json));
         }
     }
