@@ -190,6 +190,30 @@ public final class Forwarding {
         return out;
     }
 
+    /** {@link #known} result: decide the frame in full ({@link #decideInBurst}). */
+    public static final int REDO = -3;
+
+    /**
+     * The burst's common frame in a few compares, for a caller whose frame loop must not depend
+     * on C2 inlining {@link #decideInBurst} (which it does only when it was not compiled on its
+     * own first): a frame of at least 14 bytes whose first 8 bytes are {@code head}, whose source
+     * MAC is {@code src} (48 bits) and whose type is {@code type}, received in this burst on
+     * {@code inPort} of VLAN role {@code accessVlan}. When it is untagged unicast between a source
+     * and a destination the burst memo holds, to a port other than {@code inPort}, this books and
+     * returns what {@link #decideInBurst} would (the port, {@code forwarded}); otherwise
+     * {@link #REDO}, and nothing is booked or changed.
+     */
+    public int known(int inPort, int accessVlan, long head, long src, int type) {
+        int out = memoOut;
+        if (inPort != memoInPort || MacTable.key(src, accessVlan) != memoSrc || MacTable.key(head >>> 16, accessVlan) != memoDst
+                || out < 0 || out == inPort || isVlanTpid(type) || ((src >>> 40) & 1) != 0 || ((head >>> 56) & 1) != 0) {
+            return REDO;
+        }
+        lastVlan = accessVlan;
+        counters.inc(inPort, PortCounters.FORWARDED);
+        return out;
+    }
+
     /** Books a drop of kind {@code kind} on {@code inPort}; returns {@link #DROP}. */
     private int drop(int inPort, int kind) {
         counters.inc(inPort, kind);

@@ -75,6 +75,9 @@ public final class SwitchLoop extends LcoreLoop {
         public static final int SENDING = 2;
     }
 
+    private static final ValueLayout.OfLong BE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfShort BE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+
     private final PacketIo io;
     private final MbufSink sink;
     private final int txq;
@@ -273,7 +276,17 @@ public final class SwitchLoop extends LcoreLoop {
             bytes += len;
             lens[i] = len;
             // the headers are read from the first segment only
-            decisions[i] = fwd.decideInBurst(in, access, Mbufs.ALL, Mbufs.data(m), Mbufs.dataLen(m), now);
+            long data = Mbufs.data(m);
+            int dataLen = Mbufs.dataLen(m);
+            int d = Forwarding.REDO;
+            if (dataLen >= 14) {              // the common frame without a call (Forwarding.known)
+                d = fwd.known(in, access, Mbufs.ALL.get(BE_LONG, data), Mbufs.ALL.get(BE_LONG, data + 4) & 0xFFFF_FFFF_FFFFL,
+                        Short.toUnsignedInt(Mbufs.ALL.get(BE_SHORT, data + 12)));
+            }
+            if (d == Forwarding.REDO) {
+                d = fwd.decideInBurst(in, access, Mbufs.ALL, data, dataLen, now);
+            }
+            decisions[i] = d;
             vlans[i] = fwd.lastVlan();
         }
         stage.stage(in, pkts, decisions, vlans, lens, n, set, sink, counters);
