@@ -147,68 +147,101 @@ public final class Forwarding {
      * {@code drop_vlan}) and belong to that VLAN. {@link #lastVlan} then tells the frame's VLAN.
      */
     public int decideInBurst(int inPort, int accessVlan, MemorySegment mem, long off, int len, long nowNanos) {
-        final PortCounters counters = this.counters;
+        // The common case (a frame of a known unicast flow) stays in this method, small enough
+        // for C2 to inline into the caller's frame loop (under FreqInlineSize, 325 bytes of
+        // bytecode), where the caller's constant segment makes each read a plain load; drops,
+        // learning and table lookups are calls to methods of their own.
         if (len < ETH_HLEN) {
-            counters.inc(inPort, PortCounters.DROP_RUNT);
-            return DROP;
+            return drop(inPort, PortCounters.DROP_RUNT);
         }
         long head = mem.get(BE_LONG, off);                        // dst(6) src0 src1
         long src = mem.get(BE_LONG, off + 4) & MASK48;           // src(6)
         if ((src & (1L << 40)) != 0) {                            // I/G bit of the first source octet
-            counters.inc(inPort, PortCounters.DROP_BAD_SOURCE);
-            return DROP;
+            return drop(inPort, PortCounters.DROP_BAD_SOURCE);
         }
         int vlan = accessVlan;
         if (isVlanTpid(Short.toUnsignedInt(mem.get(BE_SHORT, off + ETH_TYPE_OFF)))) {
             if (len < ETH_HLEN + VLAN_HLEN) {
-                counters.inc(inPort, PortCounters.DROP_RUNT);
-                return DROP;
+                return drop(inPort, PortCounters.DROP_RUNT);
             }
             if (accessVlan != PortSet.TRUNK) {
-                counters.inc(inPort, PortCounters.DROP_VLAN);
-                return DROP;
+                return drop(inPort, PortCounters.DROP_VLAN);
             }
             vlan = mem.get(BE_SHORT, off + ETH_HLEN) & 0xFFF;
         }
         lastVlan = vlan;
-        long srcKey = MacTable.key(src, vlan);
-        if (srcKey != memoSrc || inPort != memoInPort) {
-            int learned = table.learn(src, vlan, inPort, nowNanos);
-            if (learned > 0) {
-                counters.inc(inPort, PortCounters.LEARNED);
-                memoDst = 0;                                      // a lookup memo may predate this entry
-            } else if (learned == MacTable.LEARN_FULL) {
-                counters.inc(inPort, PortCounters.LEARN_FAILED);
-            }
-            if (learned >= 0) {
-                memoSrc = srcKey;
-                memoInPort = inPort;
-            } else {
-                memoInPort = -1;
-            }
+        if (MacTable.key(src, vlan) != memoSrc || inPort != memoInPort) {
+            learn(src, vlan, inPort, nowNanos);
         }
+        final PortCounters counters = this.counters;
         if ((head & (1L << 56)) != 0) {             // I/G bit of the first destination octet
             counters.inc(inPort, PortCounters.FLOODED);
             return FLOOD;
         }
-        long dstKey = MacTable.key(head >>> 16, vlan);
-        int out;
-        if (dstKey == memoDst) {
-            out = memoOut;
-        } else {
-            out = table.lookup(head >>> 16, vlan, nowNanos);
-            memoDst = dstKey;
-            memoOut = out;
-        }
+        int out = MacTable.key(head >>> 16, vlan) == memoDst ? memoOut : lookup(head >>> 16, vlan, nowNanos);
         if (out < 0) {
             counters.inc(inPort, PortCounters.FLOODED);
             return FLOOD;
         }
         if (out == inPort) {
-            counters.inc(inPort, PortCounters.DROP_HAIRPIN);
-            return DROP;
+            return drop(inPort, PortCounters.DROP_HAIRPIN);
         }
         counters.inc(inPort, PortCounters.FORWARDED);
+        return out;
+    }
+
+    /** {@link #known} result: decide the frame in full ({@link #decideInBurst}). */
+    public static final int REDO = -3;
+
+    /**
+     * The burst's common frame in a few compares, for a caller whose frame loop must not depend
+     * on C2 inlining {@link #decideInBurst} (which it does only when it was not compiled on its
+     * own first): a frame of at least 14 bytes whose first 8 bytes are {@code head}, whose source
+     * MAC is {@code src} (48 bits) and whose type is {@code type}, received in this burst on
+     * {@code inPort} of VLAN role {@code accessVlan}. When it is untagged unicast between a source
+     * and a destination the burst memo holds, to a port other than {@code inPort}, this books and
+     * returns what {@link #decideInBurst} would (the port, {@code forwarded}); otherwise
+     * {@link #REDO}, and nothing is booked or changed.
+     */
+    public int known(int inPort, int accessVlan, long head, long src, int type) {
+        int out = memoOut;
+        if (inPort != memoInPort || MacTable.key(src, accessVlan) != memoSrc || MacTable.key(head >>> 16, accessVlan) != memoDst
+                || out < 0 || out == inPort || isVlanTpid(type) || ((src >>> 40) & 1) != 0 || ((head >>> 56) & 1) != 0) {
+            return REDO;
+        }
+        lastVlan = accessVlan;
+        counters.inc(inPort, PortCounters.FORWARDED);
+        return out;
+    }
+
+    /** Books a drop of kind {@code kind} on {@code inPort}; returns {@link #DROP}. */
+    private int drop(int inPort, int kind) {
+        counters.inc(inPort, kind);
+        return DROP;
+    }
+
+    /** Learns a source the memo does not hold, books it, and updates the memo. */
+    private void learn(long src, int vlan, int inPort, long nowNanos) {
+        int learned = table.learn(src, vlan, inPort, nowNanos);
+        if (learned > 0) {
+            counters.inc(inPort, PortCounters.LEARNED);
+            memoDst = 0;                                      // a lookup memo may predate this entry
+        } else if (learned == MacTable.LEARN_FULL) {
+            counters.inc(inPort, PortCounters.LEARN_FAILED);
+        }
+        if (learned >= 0) {
+            memoSrc = MacTable.key(src, vlan);
+            memoInPort = inPort;
+        } else {
+            memoInPort = -1;
+        }
+    }
+
+    /** Looks a destination the memo does not hold up in the table, and memoises the answer. */
+    private int lookup(long dst, int vlan, long nowNanos) {
+        int out = table.lookup(dst, vlan, nowNanos);
+        memoDst = MacTable.key(dst, vlan);
+        memoOut = out;
         return out;
     }
 

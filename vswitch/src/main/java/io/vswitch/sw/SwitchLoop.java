@@ -75,6 +75,9 @@ public final class SwitchLoop extends LcoreLoop {
         public static final int SENDING = 2;
     }
 
+    private static final ValueLayout.OfLong BE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfShort BE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+
     private final PacketIo io;
     private final MbufSink sink;
     private final int txq;
@@ -191,14 +194,8 @@ public final class SwitchLoop extends LcoreLoop {
     @Override
     protected void loop() {
         final PacketIo io = this.io;
-        final MbufSink sink = this.sink;
         final MemorySegment pkts = this.pkts;
-        final int[] decisions = this.decisions;
-        final int[] vlans = this.vlans;
-        final int[] lens = this.lens;
-        final Forwarding fwd = this.fwd;
         final SwitchStage stage = this.stage;
-        final PortCounters c = this.counters;
         final int burst = this.burst;
         Plan plan = next;
         acked = plan.generation();
@@ -238,25 +235,9 @@ public final class SwitchLoop extends LcoreLoop {
                         continue;
                     }
                     phase = Where.SWITCHING;
-                    long now = System.nanoTime();
-                    long bytes = 0;
-                    int access = set.accessVlan(in);
-                    fwd.newBurst();
-                    for (int i = 0; i < n; i++) {
-                        long m = pkts.getAtIndex(ValueLayout.JAVA_LONG, i);
-                        int len = Mbufs.pktLen(m);       // the whole frame, every segment: what the counters count
-                        bytes += len;
-                        lens[i] = len;
-                        // the headers are read from the first segment only
-                        decisions[i] = fwd.decideInBurst(in, access, Mbufs.ALL, Mbufs.data(m), Mbufs.dataLen(m), now);
-                        vlans[i] = fwd.lastVlan();
-                    }
-                    stage.stage(in, pkts, decisions, vlans, lens, n, set, sink, c);
+                    long bytes = decide(in, n, set);
                     phase = Where.SENDING;
-                    stage.transmit(sink, txqOf, locks, c);
-                    c.add(in, PortCounters.RX_PACKETS, n);
-                    c.add(in, PortCounters.RX_BYTES, bytes);
-                    c.inc(in, PortCounters.BURSTS);
+                    send(in, n, bytes, txqOf, locks);
                     if (CYCLES) {
                         long t = Tsc.read();                // this poll's end is the next one's start
                         cyc.busy(in, q, t - t0, n);
@@ -269,5 +250,63 @@ public final class SwitchLoop extends LcoreLoop {
             where = phase == Where.SENDING ? new Where(phase, out, out >= 0 ? txqOf[out] : -1) : new Where(phase, in, q);
             throw e;
         }
+    }
+
+    /**
+     * The first half of a burst's work, as {@link #loop} runs it: decides frames {@code 0..n-1}
+     * of the rx array (received on port {@code in}) and stages them among {@code set}'s ports.
+     * Public for the JMH benchmark of a burst ({@code SwitchBench}); only the loop's thread
+     * may call it.
+     *
+     * @return the bytes received (for {@link #send})
+     */
+    public long decide(int in, int n, PortSet set) {
+        final MemorySegment pkts = this.pkts;
+        final int[] decisions = this.decisions;
+        final int[] vlans = this.vlans;
+        final int[] lens = this.lens;
+        final Forwarding fwd = this.fwd;
+        long now = System.nanoTime();
+        long bytes = 0;
+        int access = set.accessVlan(in);
+        fwd.newBurst();
+        for (int i = 0; i < n; i++) {
+            long m = pkts.getAtIndex(ValueLayout.JAVA_LONG, i);
+            int len = Mbufs.pktLen(m);       // the whole frame, every segment: what the counters count
+            bytes += len;
+            lens[i] = len;
+            // the headers are read from the first segment only
+            long data = Mbufs.data(m);
+            int dataLen = Mbufs.dataLen(m);
+            int d = Forwarding.REDO;
+            if (dataLen >= 14) {              // the common frame without a call (Forwarding.known)
+                d = fwd.known(in, access, Mbufs.ALL.get(BE_LONG, data), Mbufs.ALL.get(BE_LONG, data + 4) & 0xFFFF_FFFF_FFFFL,
+                        Short.toUnsignedInt(Mbufs.ALL.get(BE_SHORT, data + 12)));
+            }
+            if (d == Forwarding.REDO) {
+                d = fwd.decideInBurst(in, access, Mbufs.ALL, data, dataLen, now);
+            }
+            decisions[i] = d;
+            vlans[i] = fwd.lastVlan();
+        }
+        stage.stage(in, pkts, decisions, vlans, lens, n, set, sink, counters);
+        return bytes;
+    }
+
+    /**
+     * The second half: sends what {@link #decide} staged (port {@code p} on tx queue
+     * {@code txqOf[p]}, under {@code locks[p]} when not null) and books the burst's rx.
+     */
+    public void send(int in, int n, long bytes, int[] txqOf, TxLock[] locks) {
+        final PortCounters c = this.counters;
+        stage.transmit(sink, txqOf, locks, c);
+        c.add(in, PortCounters.RX_PACKETS, n);
+        c.add(in, PortCounters.RX_BYTES, bytes);
+        c.inc(in, PortCounters.BURSTS);
+    }
+
+    /** The rx array {@link #decide} reads: {@code burst} mbuf pointers (for the benchmark to fill). */
+    public MemorySegment rxArray() {
+        return pkts;
     }
 }

@@ -270,6 +270,63 @@ class ForwardingTest {
         assertEquals(10, fwd.lastVlan());
     }
 
+    /**
+     * {@link Forwarding#known} (the switch loop's call-free path) then, on {@link Forwarding#REDO},
+     * {@link Forwarding#decideInBurst}, against decideInBurst alone, over random bursts of frames
+     * (a few unicast and multicast MACs, untagged and tagged, runts, trunk and access ports, a
+     * table small enough to fill): the same decisions, VLANs, counters and table.
+     */
+    @Test
+    void knownThenDecideIsDecide() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
+        String[] macs = {A, B, C, "02:00:00:00:00:0d", "01:00:5e:00:00:01", BCAST};
+        MacTable ta = new MacTable(4, MacTable.DEFAULT_MAX_AGE_NANOS, 5);
+        MacTable tb = new MacTable(4, MacTable.DEFAULT_MAX_AGE_NANOS, 5);
+        Forwarding fa = new Forwarding(ta, 4);
+        Forwarding fb = new Forwarding(tb, 4);
+        int known = 0;
+        for (int burst = 0; burst < 5000; burst++) {
+            int in = rnd.nextInt(4);
+            int access = rnd.nextInt(4) == 0 ? 1 + rnd.nextInt(2) : PortSet.TRUNK;
+            long now = NOW + burst * 1_000_000L;
+            fa.newBurst();
+            fb.newBurst();
+            byte[] f = null;
+            for (int i = 0, n = 1 + rnd.nextInt(32); i < n; i++) {
+                if (f == null || rnd.nextInt(4) == 0) {                // runs of the same frame, as in a flow
+                    f = rnd.nextInt(5) > 0                                // mostly each port's own guest to another
+                            ? frame(macs[rnd.nextInt(4)], macs[in], rnd.nextInt(8) == 0 ? rnd.nextInt(3) : -1)
+                            : frame(macs[rnd.nextInt(macs.length)], macs[rnd.nextInt(macs.length)],
+                                    rnd.nextInt(4) == 0 ? rnd.nextInt(3) : -1);
+                    if (rnd.nextInt(10) == 0) {
+                        f = Arrays.copyOf(f, rnd.nextInt(20));
+                    }
+                }
+                MemorySegment seg = MemorySegment.ofArray(f);
+                int da = fa.decideInBurst(in, access, seg, 0, f.length, now);
+                int db = REDO;
+                if (f.length >= 14) {
+                    java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(f);
+                    db = fb.known(in, access, bb.getLong(0), bb.getLong(4) & 0xFFFF_FFFF_FFFFL, Short.toUnsignedInt(bb.getShort(12)));
+                }
+                if (db == REDO) {
+                    db = fb.decideInBurst(in, access, seg, 0, f.length, now);
+                } else {
+                    known++;
+                }
+                assertEquals(da, db, "burst " + burst + " frame " + i);
+                assertEquals(fa.lastVlan(), fb.lastVlan(), "burst " + burst + " frame " + i);
+            }
+            for (int p = 0; p < 4; p++) {
+                for (int k = 0; k < PortCounters.KINDS; k++) {
+                    assertEquals(fa.counters().get(p, k), fb.counters().get(p, k), "burst " + burst + " port " + p + " " + PortCounters.NAMES[k]);
+                }
+            }
+        }
+        assertEquals(ta.entries(NOW + 5000 * 1_000_000L), tb.entries(NOW + 5000 * 1_000_000L));
+        assertTrue(known > 1000, "the call-free path answered " + known + " frames");
+    }
+
     static long macOf(String s) {
         long v = 0;
         for (byte b : mac(s)) {

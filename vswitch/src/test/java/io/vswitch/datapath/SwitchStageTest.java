@@ -168,6 +168,85 @@ class SwitchStageTest {
         }
     }
 
+    /**
+     * A burst whose frames all go to one port in one VLAN takes the bulk path
+     * ({@code stageUniform}); with any port role (trunk, access of the frames' VLAN or another,
+     * down, not live, the input port) and any VLAN it stages, counts and books exactly what
+     * the frame loop does.
+     */
+    @Test
+    void uniformBurstsStageAsTheFrameLoopDoes() {
+        SplittableRandom rnd = new SplittableRandom(7);
+        for (int round = 0; round < 3000; round++) {
+            int ports = 1 + rnd.nextInt(5);
+            Map<Integer, Integer> roles = new HashMap<>();
+            java.util.Set<Integer> down = new java.util.HashSet<>();
+            for (int p = 0; p < ports; p++) {
+                int r = rnd.nextInt(5);
+                if (r > 0) {
+                    roles.put(p, r <= 2 ? PortSet.TRUNK : r - 2);   // trunk (twice as likely), VLAN 1, VLAN 2
+                    if (rnd.nextInt(6) == 0) {
+                        down.add(p);
+                    }
+                }
+            }
+            PortSet set = PortSet.of(ports, roles, down);
+            int inPort = rnd.nextInt(ports);
+            int n = 1 + rnd.nextInt(8);
+            int d = rnd.nextInt(8) == 0 ? FLOOD : rnd.nextInt(8) == 0 ? DROP : rnd.nextInt(ports);
+            int access = set.accessVlan(inPort);
+            int v = access > 0 ? access : rnd.nextInt(3);              // an access port's frames are its VLAN
+            int room = rnd.nextInt(3) == 0 ? rnd.nextInt(n + 1) : Integer.MAX_VALUE;
+            long[] mbufs = new long[n];
+            int[] dec = new int[n];
+            int[] vlans = new int[n];
+            int[] lens = new int[n];
+            for (int i = 0; i < n; i++) {
+                mbufs[i] = 0x1000L * (i + 1);
+                dec[i] = d;
+                vlans[i] = v;
+                lens[i] = 60 + rnd.nextInt(1400);
+            }
+            if (rnd.nextInt(4) == 0 && n > 1) {
+                dec[rnd.nextInt(n)] = rnd.nextInt(ports);          // sometimes not uniform after all
+            }
+            String[] result = new String[2];
+            for (int k = 0; k < 2; k++) {
+                SwitchStage s = new SwitchStage(ports, 8, arena);
+                s.uniformPath = k == 0;
+                PortCounters c = new PortCounters(ports);
+                SwitchStageVlanTest.Sink sink = new SwitchStageVlanTest.Sink();
+                for (int i = 0; i < n; i++) {
+                    if (access <= 0 && v > 0) {
+                        sink.tag.put(mbufs[i], v);                        // tagged on a trunk
+                    }
+                }
+                for (int p = 0; p < ports; p++) {
+                    sink.room.put(p, room);
+                }
+                s.stage(inPort, burst(mbufs), dec, vlans, lens, n, set, sink, c);
+                StringBuilder sb = new StringBuilder();
+                for (int t = 0; t < s.touchedPorts(); t++) {
+                    int p = s.touchedPort(t);
+                    sb.append(p).append(java.util.Arrays.toString(staged(s, p))).append(' ');
+                }
+                sb.append("drops ").append(java.util.Arrays.toString(drops(s))).append(" refs ").append(s.refCount());
+                s.transmit(sink, 0, c);
+                for (int p = 0; p < ports; p++) {
+                    for (int kind = 0; kind < PortCounters.KINDS; kind++) {
+                        sb.append(' ').append(c.get(p, kind));
+                    }
+                }
+                sb.append(" sent ").append(new java.util.TreeMap<>(sink.sent)).append(" freed ").append(sink.freed)
+                        .append(" refs ").append(new java.util.TreeMap<>(sink.refs)).append(" tags ")
+                        .append(new java.util.TreeMap<>(sink.tag));
+                result[k] = sb.toString();
+            }
+            assertEquals(result[1], result[0], "round " + round + ": in " + inPort + ", decision " + d + ", VLAN " + v
+                    + ", ports " + roles + ", down " + down);
+        }
+    }
+
     @Test
     void stagingAllocatesNothing() {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
