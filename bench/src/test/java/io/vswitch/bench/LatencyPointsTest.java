@@ -130,6 +130,20 @@ class LatencyPointsTest {
     }
 
     @Test
+    void ourProgramsRunWithoutTheOnceASecondStatsReportInLatencyStarts() {
+        Harness.Settings s = new Harness.Settings(Path.of("/repo"), Path.of("/tmp/w"), 1, 3, 1, 0, true, "dpdk-testpmd");
+        List<Path> socks = List.of(Path.of("/tmp/w/a.sock"), Path.of("/tmp/w/b.sock"));
+        List<String> sw = LatencyHarness.reflectorCommand(s, Reflector.SWITCH, 1, socks, "r", Path.of("/tmp/w/st.json"));
+        assertEquals("0", sw.get(sw.indexOf("--stats") + 1), sw.toString());
+        assertEquals("/tmp/w/st.json", sw.get(sw.indexOf("--stats-json") + 1), "the summary still written");
+        assertEquals("1", Harness.reflectorCommand(s, Reflector.SWITCH, 1, socks, "r", Path.of("x"), false)
+                .get(Harness.reflectorCommand(s, Reflector.SWITCH, 1, socks, "r", Path.of("x"), false).indexOf("--stats") + 1),
+                "the throughput sweep reads the per-second lines");
+        List<String> tp = LatencyHarness.reflectorCommand(s, Reflector.parse("testpmd-macswap"), 1, socks.subList(0, 1), "r", Path.of("x"));
+        assertEquals(Harness.reflectorCommand(s, Reflector.parse("testpmd-macswap"), 1, socks.subList(0, 1), "r", Path.of("x"), false), tp);
+    }
+
+    @Test
     void ourSwitchIsJudgedAgainstOvsAtTheSameFlows() throws Exception {
         List<PointResult> rs = new ArrayList<>();
         for (int flows : List.of(1, 1024)) {
