@@ -137,15 +137,22 @@ public final class Harness implements Campaign.Starter {
          */
         public static final double UNSTEADY = 2.0;
 
-        /** Highest over lowest per-second rate of the window; NaN with fewer than two seconds, infinite if a second had none. */
-        public double rateSpread() {
-            if (rxPerSecond == null || rxPerSecond.length < 2) return Double.NaN;
+        /** Lowest and highest per-second rate of the window, or null with fewer than two seconds. */
+        public double[] rateRange() {
+            if (rxPerSecond == null || rxPerSecond.length < 2) return null;
             double lo = Double.POSITIVE_INFINITY, hi = 0;
             for (double v : rxPerSecond) {
                 lo = Math.min(lo, v);
                 hi = Math.max(hi, v);
             }
-            return hi == 0 ? 1 : lo <= 0 ? Double.POSITIVE_INFINITY : hi / lo;
+            return new double[] {lo, hi};
+        }
+
+        /** Highest over lowest per-second rate of the window; NaN with fewer than two seconds, infinite if a second had none. */
+        public double rateSpread() {
+            double[] r = rateRange();
+            if (r == null) return Double.NaN;
+            return r[1] == 0 ? 1 : r[0] <= 0 ? Double.POSITIVE_INFINITY : r[1] / r[0];
         }
 
         /** Whether the rate moved by more than {@link #UNSTEADY} times inside the window. */

@@ -128,13 +128,9 @@ public final class Results {
                 if (Double.isNaN(m.rateSpread())) continue;
                 measured++;
                 if (!m.unsteady()) continue;
-                double lo = Double.POSITIVE_INFINITY, hi = 0;
-                for (double v : m.rxPerSecond()) {
-                    lo = Math.min(lo, v);
-                    hi = Math.max(hi, v);
-                }
+                double[] range = m.rateRange();
                 lines.add(String.format(Locale.ROOT, "  %s, %d B, start %d: %.3f..%.3f Mpps", r.point().config().label(), r.point().size(), i + 1,
-                        lo / 1e6, hi / 1e6));
+                        range[0] / 1e6, range[1] / 1e6));
             }
         if (lines.isEmpty()) return "";
         return String.format(Locale.ROOT, "Unsteady starts: %d of %d with per-second rates moved more than %.0fx within the window "

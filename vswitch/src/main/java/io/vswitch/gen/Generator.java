@@ -223,8 +223,8 @@ public final class Generator {
      * process after --peer-timeout with the PEER exit code and the fix, removing the socket.
      */
     private Thread serverWatchdog() {
-        String path = cfg.vdevs().stream().filter(Generator::server).map(Generator::socketPath)
-                .collect(java.util.stream.Collectors.joining(" and "));
+        List<String> servers = cfg.vdevs().stream().filter(Generator::server).map(Generator::socketPath).toList();
+        String path = String.join(" and ", servers);
         log("waiting up to " + fmt(cfg.peerTimeout()) + " s for a vhost-user client on " + path + " (server=1)");
         return Thread.ofPlatform().daemon().name("peer-watchdog").start(() -> {
             try {
@@ -233,7 +233,7 @@ public final class Generator {
                 return; // EAL init returned: the client connected
             }
             System.err.println("vswitch-gen: no vhost-user client connected to " + path + " within " + fmt(cfg.peerTimeout())
-                    + " s: start bin/vswitch with --vdev net_vhost0,iface=" + path.split(" and ")[0] + ",client=1");
+                    + " s: start bin/vswitch with --vdev net_vhost0,iface=" + servers.get(0) + ",client=1");
             System.err.flush();
             for (Vdev v : cfg.vdevs()) {
                 if (!server(v)) continue;
