@@ -269,11 +269,13 @@ public class SwitchNode {
             startDone = true;
             onStarted();
             log("running; stop with Ctrl-C or SIGTERM");
-            // Wake once a second to age the MAC table; a failing loop counts `stop` down itself
-            // (onFailure), so there is no faster wake-up taking the CPU from a loop pinned with us.
+            // Wake once a second to age the MAC table, a slice of it each time (a whole sweep takes
+            // an eighth of the maximum age); a failing loop counts `stop` down itself (onFailure), so
+            // there is no faster wake-up taking the CPU from a loop pinned with us.
             long nextExpire = System.nanoTime() + 1_000_000_000L;
+            int sweep = table.sweepSlots(1_000_000_000L);
             while (!stop.await(Math.max(0, nextExpire - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                table.expire(System.nanoTime());
+                table.expireSome(System.nanoTime(), sweep);
                 closeCapturedAway();
                 nextExpire = Math.max(nextExpire + 1_000_000_000L, System.nanoTime());   // no catch-up burst after a pause
             }

@@ -77,6 +77,43 @@ class MacTableTest {
     }
 
     @Test
+    void anIncrementalSweepExpiresWhatAWholeOneDoes() {
+        MacTable whole = new MacTable(4096, 300 * S, 11);
+        MacTable sliced = new MacTable(4096, 300 * S, 11);
+        for (int i = 0; i < 1000; i++) {                         // half of them old enough to go
+            long t = i % 2 == 0 ? T0 : T0 + 200 * S;
+            assertEquals(MacTable.LEARN_NEW, whole.learn(0x020000000000L + i, 0, i % 7, t));
+            assertEquals(MacTable.LEARN_NEW, sliced.learn(0x020000000000L + i, 0, i % 7, t));
+        }
+        long now = T0 + 301 * S;
+        int slots = sliced.sweepSlots(1 * S);
+        assertTrue(slots > 0 && slots < 4096, "a slice, not the whole table: " + slots);
+        int removed = 0, calls = 0;
+        while (sliced.entries() > 500 && calls < 10_000) {
+            removed += sliced.expireSome(now, slots);
+            calls++;
+        }
+        assertEquals(whole.expire(now), removed);
+        assertEquals(500, removed);
+        assertEquals(whole.entries(), sliced.entries());
+        assertTrue(calls > 1, "spread over several calls: " + calls);
+        assertEquals(0, sliced.expireSome(now, Integer.MAX_VALUE), "a full lap finds nothing more");
+        for (int i = 0; i < 1000; i++) {
+            assertEquals(whole.lookup(0x020000000000L + i, 0, now), sliced.lookup(0x020000000000L + i, 0, now));
+        }
+    }
+
+    @Test
+    void aSweepTakesAnEighthOfTheMaximumAge() {
+        MacTable t = new MacTable(8192, 300 * S, 1);
+        int slots = t.sweepSlots(1 * S);
+        // 16,384 slots in 37 one-second steps (300 s / 8, rounded down): every slot within 37.5 s
+        assertEquals((16384 + 36) / 37, slots);
+        assertEquals(16384, new MacTable(8192, 1 * S, 1).sweepSlots(1 * S), "age of one period: all each time");
+        assertEquals(16384, new MacTable(8192, 4 * S, 1).sweepSlots(1 * S), "under eight periods: all each time");
+    }
+
+    @Test
     void trafficKeepsAnEntryAlive() {
         MacTable t = new MacTable(16, 300 * S, 7);
         t.learn(A, 0, 1, T0);
