@@ -115,6 +115,25 @@ final class AbWithinCommand implements Callable<Integer> {
                 mode, String.join(",", variants), variants.get(0), starts, sizes.size(), rounds, Results.num(period), warmupRounds, perStart);
         out.println(title);
         out.println("reflector on CPU " + common.reflectorCpu + ", generator on CPU " + common.generatorCpu + "; output in " + dir);
+        DamonPause damon;
+        try {
+            damon = common.pauseDamon ? DamonPause.pause(DamonPause.ADMIN) : null;
+        } catch (IOException e) {
+            err.println("vswitch-bench: " + e.getMessage());
+            err.flush();
+            return 2;
+        }
+        try {
+            if (damon != null) out.println("DAMON: " + damon.count() + " monitor(s) turned off for this run (back on after it)");
+            return measure(out, err, root, dir, s, r, damon);
+        } finally {
+            if (damon != null) damon.close();
+        }
+    }
+
+    /** The starts, DAMON paused or not, and the report. */
+    private int measure(PrintStream out, java.io.PrintWriter err, Path root, Path dir, Settings s, Reflector r, DamonPause damon)
+            throws IOException, InterruptedException {
         Map<String, String> env = Env.capture(root);
         String busy = Env.busyWarning(env.get("loadavg_at_start"), Runtime.getRuntime().availableProcessors());
         if (busy != null) out.println(busy);
@@ -131,6 +150,7 @@ final class AbWithinCommand implements Callable<Integer> {
         settings.put("reflector_cpu", common.reflectorCpu);
         settings.put("generator_cpu", common.generatorCpu);
         settings.put("hugepages", !common.noHuge);
+        if (damon != null) settings.put("damon_paused", damon.count());
         settings.put("rate", "bin/vswitch's reflected packets per second (--stats-json tx_pps) in each variant's period");
         List<Start> done = new ArrayList<>();
         AbWithinHarness h = new AbWithinHarness(s, r, variants, period, warmupRounds, rounds);

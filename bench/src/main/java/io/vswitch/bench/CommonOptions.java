@@ -36,6 +36,10 @@ final class CommonOptions {
         return vswitchArgs == null ? java.util.List.of() : vswitchArgs.stream().filter(a -> !a.isBlank()).toList();
     }
 
+    @Option(names = "--pause-damon", description = "Turn the kernel's DAMON monitors (kdamond) off for the run and back on after it "
+            + "(root; /sys/kernel/mm/damon/admin/kdamonds/*/state): they take millisecond slices of a CPU, which decides p99.9 latency")
+    boolean pauseDamon;
+
     @Option(names = "--root", paramLabel = "DIR", description = "Repository root with bin/vswitch (default: $VSWITCH_ROOT, else the current directory)")
     Path root;
 

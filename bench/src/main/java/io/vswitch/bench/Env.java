@@ -54,7 +54,7 @@ public final class Env {
         if (n == 0) return null;
         return "warning: the kernel's DAMON monitor is running (" + n + " kdamond thread" + (n > 1 ? "s" : "")
                 + "): it takes millisecond slices of whichever CPU it lands on, which can decide p99.9 latency;"
-                + " stop it (/sys/kernel/mm/damon/admin/kdamonds/*/state: off) for latency runs";
+                + " --pause-damon turns it off for the run and back on after it (root)";
     }
 
     /** The names (comm) of every process on the machine, kernel threads included. */

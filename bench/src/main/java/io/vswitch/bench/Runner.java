@@ -97,11 +97,31 @@ final class Runner {
         out.printf(Locale.ROOT, "%s: %d points x %d start(s) = %d process starts; %d s warm-up + %d s window each; %s; output in %s%n",
                 title, points.size(), starts, c.total(), warmup, window, setup.cpus(), dir);
         if (!setup.note().isEmpty()) out.println(setup.note());
+        DamonPause damon;
+        try {
+            damon = o.pauseDamon ? DamonPause.pause(DamonPause.ADMIN) : null;
+        } catch (IOException e) {
+            err.println("vswitch-bench: " + e.getMessage());
+            return 2;
+        }
+        try {
+            if (damon != null) out.println("DAMON: " + damon.count() + " monitor(s) turned off for this run (back on after it)");
+            return run(title, o, warmup, window, points, starts, extra, report, plot, setup, out, err, c, h, dir, damon);
+        } finally {
+            if (damon != null) damon.close();
+        }
+    }
+
+    /** The campaign itself, DAMON paused or not, and its results. */
+    private static int run(String title, CommonOptions o, int warmup, int window, List<Point> points, int starts, Map<String, Object> extra,
+            Function<List<PointResult>, String> report, boolean plot, Setup setup, PrintStream out, PrintStream err,
+            Campaign c, Campaign.Starter h, Path dir, DamonPause damon) throws IOException, InterruptedException {
+        Path root = o.root();
         Map<String, String> env = Env.capture(root);
         String busy = Env.busyWarning(env.get("loadavg_at_start"), Runtime.getRuntime().availableProcessors());
         if (busy != null) out.println(busy);
-        String damon = Env.damonWarning(env.get("kdamond_threads"));
-        if (damon != null) out.println(damon);
+        String damonWarning = Env.damonWarning(env.get("kdamond_threads"));
+        if (damonWarning != null) out.println(damonWarning);
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("command", title);
         settings.put("starts", starts);
@@ -110,6 +130,7 @@ final class Runner {
         settings.put("reflector_cpu", o.reflectorCpu);
         settings.put("generator_cpu", o.generatorCpu);
         settings.put("hugepages", !o.noHuge);
+        if (damon != null) settings.put("damon_paused", damon.count());
         if (!o.vswitchArgs().isEmpty()) settings.put("vswitch_args", o.vswitchArgs());
         settings.put("reflectors", points.stream().map(p -> p.config().reflector().id()).distinct().toList());
         settings.put("generators", points.stream().map(p -> p.config().generator().id()).distinct().toList());
