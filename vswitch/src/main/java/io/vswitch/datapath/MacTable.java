@@ -288,9 +288,7 @@ public final class MacTable {
         for (int n = Math.min(slots, a.length / 2); n > 0; n--) {
             if ((long) SLOT.getAcquire(a, i) < 0) {              // neither EMPTY nor BUSY
                 long v = (long) SLOT.getAcquire(a, i + 1);
-                if (v != 0 && expired(v, nowNanos) && SLOT.compareAndSet(a, i + 1, v, 0L)) {
-                    SLOT.setRelease(a, i, EMPTY);
-                    SLOT.getAndAdd(counts, 0, -1L);
+                if (v != 0 && expired(v, nowNanos) && remove(i, v)) {
                     removed++;
                 }
             }
@@ -326,11 +324,7 @@ public final class MacTable {
         return removeWhere(v -> port < 0 || (int) (v >>> 48) - 1 == port);
     }
 
-    /**
-     * Empties every present entry whose value passes {@code test}: the value is taken by CAS
-     * (so a concurrent learn or claim of the slot wins or loses whole), then the key is
-     * released as EMPTY and the count dropped. For the control thread.
-     */
+    /** Empties every present entry whose value passes {@code test} ({@link #remove}). For the control thread. */
     private int removeWhere(java.util.function.LongPredicate test) {
         int removed = 0;
         for (int i = 0; i < slots.length; i += 2) {
@@ -339,13 +333,25 @@ public final class MacTable {
                 continue;
             }
             long v = (long) SLOT.getAcquire(slots, i + 1);
-            if (v != 0 && test.test(v) && SLOT.compareAndSet(slots, i + 1, v, 0L)) {
-                SLOT.setRelease(slots, i, EMPTY);
-                SLOT.getAndAdd(counts, 0, -1L);
+            if (v != 0 && test.test(v) && remove(i, v)) {
                 removed++;
             }
         }
         return removed;
+    }
+
+    /**
+     * Empties the entry at key index {@code i} if its value is still {@code v}: the value is taken
+     * by CAS (so a concurrent learn or claim of the slot wins or loses whole), then the key is
+     * released as EMPTY and the count dropped. For the control thread.
+     */
+    private boolean remove(int i, long v) {
+        if (!SLOT.compareAndSet(slots, i + 1, v, 0L)) {
+            return false;
+        }
+        SLOT.setRelease(slots, i, EMPTY);
+        SLOT.getAndAdd(counts, 0, -1L);
+        return true;
     }
 
     /** Slots in use, including entries that have aged but were not yet expired or reused. */
