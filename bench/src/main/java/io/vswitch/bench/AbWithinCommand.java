@@ -115,20 +115,10 @@ final class AbWithinCommand implements Callable<Integer> {
                 mode, String.join(",", variants), variants.get(0), starts, sizes.size(), rounds, Results.num(period), warmupRounds, perStart);
         out.println(title);
         out.println("reflector on CPU " + common.reflectorCpu + ", generator on CPU " + common.generatorCpu + "; output in " + dir);
-        DamonPause damon;
-        try {
-            damon = common.pauseDamon ? DamonPause.pause(DamonPause.ADMIN) : null;
-        } catch (IOException e) {
-            err.println("vswitch-bench: " + e.getMessage());
+        return DamonPause.around(common.pauseDamon, DamonPause.ADMIN, out, line -> {
+            err.println(line);
             err.flush();
-            return 2;
-        }
-        try {
-            if (damon != null) out.println("DAMON: " + damon.count() + " monitor(s) turned off for this run (back on after it)");
-            return measure(out, err, root, dir, s, r, damon);
-        } finally {
-            if (damon != null) damon.close();
-        }
+        }, damon -> measure(out, err, root, dir, s, r, damon));
     }
 
     /** The starts, DAMON paused or not, and the report. */

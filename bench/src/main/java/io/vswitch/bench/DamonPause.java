@@ -1,11 +1,13 @@
 package io.vswitch.bench;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * {@code --pause-damon}: turns the kernel's DAMON monitors off for a run and back on after it.
@@ -57,6 +59,32 @@ final class DamonPause implements AutoCloseable {
             throw e;
         }
         return p;
+    }
+
+    /** A run that is told whether DAMON was paused for it (null: not asked to). */
+    interface Body {
+        int run(DamonPause damon) throws IOException, InterruptedException;
+    }
+
+    /**
+     * Runs {@code body} with DAMON paused when {@code pause}, says so on {@code out}, and turns
+     * the monitors back on after it, however it ends. A monitor that cannot be paused is one line
+     * on {@code err} and exit code 2, and the body does not run.
+     */
+    static int around(boolean pause, Path admin, PrintStream out, Consumer<String> err, Body body) throws IOException, InterruptedException {
+        DamonPause damon;
+        try {
+            damon = pause ? pause(admin) : null;
+        } catch (IOException e) {
+            err.accept("vswitch-bench: " + e.getMessage());
+            return 2;
+        }
+        try {
+            if (damon != null) out.println("DAMON: " + damon.count() + " monitor(s) turned off for this run (back on after it)");
+            return body.run(damon);
+        } finally {
+            if (damon != null) damon.close();
+        }
     }
 
     /** How many monitors this turned off. */

@@ -97,19 +97,8 @@ final class Runner {
         out.printf(Locale.ROOT, "%s: %d points x %d start(s) = %d process starts; %d s warm-up + %d s window each; %s; output in %s%n",
                 title, points.size(), starts, c.total(), warmup, window, setup.cpus(), dir);
         if (!setup.note().isEmpty()) out.println(setup.note());
-        DamonPause damon;
-        try {
-            damon = o.pauseDamon ? DamonPause.pause(DamonPause.ADMIN) : null;
-        } catch (IOException e) {
-            err.println("vswitch-bench: " + e.getMessage());
-            return 2;
-        }
-        try {
-            if (damon != null) out.println("DAMON: " + damon.count() + " monitor(s) turned off for this run (back on after it)");
-            return run(title, o, warmup, window, points, starts, extra, report, plot, setup, out, err, c, h, dir, damon);
-        } finally {
-            if (damon != null) damon.close();
-        }
+        return DamonPause.around(o.pauseDamon, DamonPause.ADMIN, out, err::println,
+                damon -> run(title, o, warmup, window, points, starts, extra, report, plot, setup, out, err, c, h, dir, damon));
     }
 
     /** The campaign itself, DAMON paused or not, and its results. */
