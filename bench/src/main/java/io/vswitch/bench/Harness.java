@@ -92,11 +92,18 @@ public final class Harness implements Campaign.Starter {
      * @param shares a latency point's runs at fixed shares of this start's NDR (sweep --rate, {@link LatencyPoints}); then
      *     tx/rx/loss/latency above are those of the NDR trial and rx is the NDR. Empty for every other point
      * @param cycles the switch's poll-thread cycles over the window (the two-port loop's switches, ours and OVS), else null
+     * @param steal the hypervisor's steal time per CPU over the whole start ({@link Campaign} reads it), else null
      */
     public record Measurement(double txPps, double rxPps, double lossRatio, double latP50Ns, double latP99Ns, double[] rxPerSecond,
-            double seconds, List<LatencyPoints.ShareRun> shares, PmdCycles cycles) {
+            double seconds, List<LatencyPoints.ShareRun> shares, PmdCycles cycles, CpuSteal steal) {
         public Measurement {
             shares = shares == null ? List.of() : List.copyOf(shares);
+        }
+
+        /** Without steal time. */
+        public Measurement(double txPps, double rxPps, double lossRatio, double latP50Ns, double latP99Ns, double[] rxPerSecond,
+                double seconds, List<LatencyPoints.ShareRun> shares, PmdCycles cycles) {
+            this(txPps, rxPps, lossRatio, latP50Ns, latP99Ns, rxPerSecond, seconds, shares, cycles, null);
         }
 
         /** Without cycles. */
@@ -107,12 +114,17 @@ public final class Harness implements Campaign.Starter {
 
         /** The same with the start's wall time {@code s}. */
         public Measurement withSeconds(double s) {
-            return new Measurement(txPps, rxPps, lossRatio, latP50Ns, latP99Ns, rxPerSecond, s, shares, cycles);
+            return new Measurement(txPps, rxPps, lossRatio, latP50Ns, latP99Ns, rxPerSecond, s, shares, cycles, steal);
         }
 
         /** The same with the switch's cycles {@code c}. */
         public Measurement withCycles(PmdCycles c) {
-            return new Measurement(txPps, rxPps, lossRatio, latP50Ns, latP99Ns, rxPerSecond, seconds, shares, c);
+            return new Measurement(txPps, rxPps, lossRatio, latP50Ns, latP99Ns, rxPerSecond, seconds, shares, c, steal);
+        }
+
+        /** The same with the start's steal time {@code st}. */
+        public Measurement withSteal(CpuSteal st) {
+            return new Measurement(txPps, rxPps, lossRatio, latP50Ns, latP99Ns, rxPerSecond, seconds, shares, cycles, st);
         }
 
         /** Busy cycles per frame received (NaN without cycles). */

@@ -114,7 +114,8 @@ public final class LatencyReport {
         String note = behind == 0 ? "" : "* the generator offered less than " + Math.round(BEHIND * 100) + "% of the rate asked (share x NDR) "
                 + "in some start: it fell behind (a busy generator CPU?), so that row's load is lower than its share says\n";
         return "Latency at a fixed load (vswitch-gen, each start at a share of its own NDR): median of up to " + maxN
-                + " start(s); NDR median (best); peer: testpmd in the same mode for a reflector, OVS for our switch\n" + t + note + verdict(rs) + "\n";
+                + " start(s); NDR median (best); peer: testpmd in the same mode for a reflector, OVS for our switch\n" + t + note + verdict(rs) + "\n"
+                + Results.stealNote(rs);
     }
 
     /** A run offered less than this share of the rate it was given: the generator could not keep the pace. */

@@ -111,7 +111,35 @@ public final class Results {
     public static String tables(List<PointResult> all) {
         if (all.stream().allMatch(r -> r.runs().isEmpty())) return "(nothing was measured)\n";
         List<PointResult> rs = all.stream().filter(r -> r.point().config().topology() == Topology.ONE_PORT).toList();
-        return generatorTables(rs) + SwitchReport.table(all) + unsteadyNote(all);
+        return generatorTables(rs) + SwitchReport.table(all) + unsteadyNote(all) + stealNote(all);
+    }
+
+    /**
+     * The hypervisor's steal time over the starts ({@link CpuSteal}, read by {@link Campaign}):
+     * how many starts had any, the total, and the starts with the most, so a tail or a slow start
+     * the host caused is not blamed on a switch; "" when no start recorded steal.
+     */
+    static String stealNote(List<PointResult> all) {
+        record Start(String label, long ms, String cpus) {}
+        List<Start> hit = new ArrayList<>();
+        int measured = 0;
+        long total = 0;
+        for (PointResult r : all)
+            for (int i = 0; i < r.runs().size(); i++) {
+                CpuSteal st = r.runs().get(i).steal();
+                if (st == null) continue;
+                measured++;
+                if (st.totalMs() == 0) continue;
+                total += st.totalMs();
+                hit.add(new Start(String.format(Locale.ROOT, "%s, %d B, start %d", r.point().config().label(), r.point().size(), i + 1),
+                        st.totalMs(), st.describe()));
+            }
+        if (hit.isEmpty()) return "";
+        hit.sort(java.util.Comparator.comparingLong(Start::ms).reversed());
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "Steal (the hypervisor ran something else on a vCPU; /proc/stat, "
+                + "whole start, 10 ms ticks): %d of %d starts, %d ms in all; most (results.json runs: \"steal_ms\"):%n", hit.size(), measured, total));
+        for (Start st : hit.subList(0, Math.min(3, hit.size()))) b.append("  ").append(st.label()).append(": ").append(st.cpus()).append('\n');
+        return b.toString();
     }
 
     /**
@@ -368,6 +396,8 @@ public final class Results {
                 "loss_ratio", "latency_p50_ns", "latency_p99_ns", "seconds", "topology", "switch", "flows"));
         if (latency) head.addAll(LatencyReport.RUNS_CSV_COLUMNS);
         if (capacity) head.addAll(RUNS_CAPACITY_COLUMNS);
+        boolean steal = rs.stream().anyMatch(r -> r.runs().stream().anyMatch(m -> m.steal() != null));
+        if (steal) head.add("steal_ms");
         StringBuilder b = new StringBuilder(Csv.row(head));
         for (PointResult r : rs) {
             Point p = r.point();
@@ -379,6 +409,7 @@ public final class Results {
                         List<Object> row = new ArrayList<>(label);
                         row.addAll(cells);
                         if (capacity) row.addAll(capacityCells(m));
+                        if (steal) row.add(m.steal() == null ? "" : m.steal().totalMs());
                         b.append(Csv.row(row));
                     }
                     continue;
@@ -388,6 +419,7 @@ public final class Results {
                         p.config().topology().id(), p.config().switchName(), p.config().flows()));
                 if (latency) row.addAll(LatencyReport.noCells(LatencyReport.RUNS_CSV_COLUMNS.size()));
                 if (capacity) row.addAll(capacityCells(m));
+                if (steal) row.add(m.steal() == null ? "" : m.steal().totalMs());
                 b.append(Csv.row(row));
             }
         }
@@ -426,7 +458,8 @@ public final class Results {
         doc.put("units", "pps are packets per second; mbps are L2 megabits per second counting the 4-byte FCS, not preamble/IFG; the "
                 + "switches' busy_cycles_per_frame are TSC cycles of their poll thread's polls that returned frames per frame received over "
                 + "the window (pmd-stats), busy_pct those cycles' share of all its polling cycles, capacity_mpps = tsc_hz / "
-                + "busy_cycles_per_frame / 1e6");
+                + "busy_cycles_per_frame / 1e6; a run's steal_ms is the hypervisor's steal time per CPU over the whole start (/proc/stat, "
+                + "10 ms ticks)");
         ArrayNode points = doc.putArray("points");
         for (PointResult r : rs) {
             Point p = r.point();
@@ -462,6 +495,11 @@ public final class Results {
                     run.putObject("pmd").put("busy_cycles", c.busy()).put("idle_cycles", c.idle()).put("frames", c.frames())
                             .put("tsc_hz", c.tscHz()).put("busy_cycles_per_frame", c.cyclesPerFrame()).put("busy_pct", c.busyPct())
                             .put("capacity_mpps", c.capacityMpps());
+                }
+                if (m.steal() != null) {
+                    ObjectNode stolen = run.putObject("steal_ms");
+                    long[] ms = m.steal().ms();
+                    for (int c = 0; c < ms.length; c++) stolen.put("cpu" + c, ms[c]);
                 }
                 LatencyReport.json(run, m);
             }
