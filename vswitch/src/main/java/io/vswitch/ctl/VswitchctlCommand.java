@@ -469,9 +469,13 @@ public final class VswitchctlCommand implements Callable<Integer> {
                     + " pmd-rxq-show do: the share of its polling time spent on polls that returned frames (busy %%),"
                     + " TSC cycles per frame, frames per burst, and per rx queue it polls that queue's share of its"
                     + " busy cycles; since the switch started or the last pmd-stats-clear.",
+                    "Polls by duration: how many of the loop's polls (with frames or without) took under 1 us,"
+                    + " under 2 us, 4 us, ... (powers of two): a poll of milliseconds means the loop stalled (it was"
+                    + " descheduled, its vCPU taken by the host, a guest's ring full); only the non-empty ones are shown.",
                     "--json prints {\"lcores\":[{\"lcore\",\"cpu\",\"busy_pct\",\"cycles_per_frame\","
-                    + "\"frames_per_burst\",\"rxqs\":[{\"port\",\"queue\",\"busy_share_pct\"}]}]} and the raw"
-                    + " counts."},
+                    + "\"frames_per_burst\",\"rxqs\":[{\"port\",\"queue\",\"busy_share_pct\"}],\"polls\","
+                    + "\"poll_histogram\":[{\"under_us\",\"polls\"}],\"longest_poll\":{\"under_us\"}}]} and the raw"
+                    + " counts (the histogram up to its longest non-empty bucket; under_us null: 16.8 s or more)."},
             footer = {"", EXIT_CODES, EXIT_CODES_2})
     static final class PmdStats extends Sub {
         @Override
@@ -494,6 +498,18 @@ public final class VswitchctlCommand implements Callable<Integer> {
                 for (JsonNode q : l.path("rxqs")) {
                     out.println("  rxq " + text(q, "port") + " " + text(q, "queue") + ": " + text(q, "busy_share_pct")
                             + " % of busy cycles");
+                }
+                StringBuilder h = new StringBuilder();
+                for (JsonNode b : l.path("poll_histogram")) {
+                    if (b.path("polls").asLong() == 0) {
+                        continue;
+                    }
+                    JsonNode under = b.path("under_us");
+                    h.append(h.isEmpty() ? "" : ", ").append(under.isNumber() ? "<" + under.asLong() + " us" : ">=16777216 us")
+                            .append(": ").append(b.path("polls").asLong());
+                }
+                if (!h.isEmpty()) {
+                    out.println("  polls by duration: " + h);
                 }
             }
         }

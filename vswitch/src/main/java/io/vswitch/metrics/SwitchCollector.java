@@ -1,13 +1,16 @@
 package io.vswitch.metrics;
 
 import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.prometheus.metrics.model.snapshots.Unit;
+import io.vswitch.datapath.LcoreCycles;
 import io.vswitch.datapath.PortCounters;
 import io.vswitch.sw.SwitchSnapshot;
 import io.vswitch.sw.SwitchSnapshot.PortSample;
@@ -34,11 +37,16 @@ import java.util.function.Supplier;
  *   vswitch_mbufs_in_use   vswitch_mbuf_pool_size
  *   vswitch_lcore_busy_cycles_total{lcore,cpu}   vswitch_lcore_idle_cycles_total{lcore,cpu}          each poll loop's
  *   vswitch_lcore_frames_total{lcore,cpu}   vswitch_lcore_bursts_total{lcore,cpu}   vswitch_tsc_hz   LcoreCycles
+ *   vswitch_lcore_poll_seconds{lcore,cpu}   (histogram: _bucket{le}, _count, _sum)
  * </pre>
  *
  * A loop's busy share is {@code rate(busy) / (rate(busy) + rate(idle))}; its cycles per frame
  * {@code rate(busy) / rate(frames)} (pmd-stats shows the same since its last clear; these
- * counters are never cleared).
+ * counters are never cleared). {@code vswitch_lcore_poll_seconds} is every poll of the loop
+ * (with frames or without) by duration, buckets at powers of two microseconds (1 us .. 2^24 us,
+ * then +Inf): a poll of milliseconds means the loop stalled; {@code _sum} is busy plus idle
+ * cycles over the TSC rate. A poll of exactly 2^k us is counted in the next bucket up (the
+ * loop's buckets are [2^(k-1), 2^k) us, Prometheus' le is inclusive).
  *
  * A port's rx/tx per queue are DPDK's ({@code rte_eth_stats_get}: the PMD counts every frame
  * its rx burst returned and its tx burst took, per queue), so the poll loop counts nothing
@@ -67,12 +75,24 @@ public final class SwitchCollector implements MultiCollector {
     public static final String LCORE_FRAMES = "vswitch_lcore_frames";
     public static final String LCORE_BURSTS = "vswitch_lcore_bursts";
     public static final String TSC_HZ = "vswitch_tsc_hz";
+    public static final String LCORE_POLL = "vswitch_lcore_poll_seconds";
 
     /** The counters' names as exposed (with {@code _total}); the gauges' are as above. */
     public static final List<String> COUNTERS = List.of(RX_PACKETS, RX_BYTES, TX_PACKETS, TX_BYTES, DROPPED, FLOODED,
             LEARNED, PORT_LEARN_FAILURES, MAC_LEARN_FAILURES, LCORE_BUSY, LCORE_IDLE, LCORE_FRAMES, LCORE_BURSTS);
     public static final List<String> GAUGES = List.of(LINK_UP, PORT_INFO, MAC_ENTRIES, MAC_CAPACITY, MBUFS_IN_USE,
             MBUF_POOL_SIZE, TSC_HZ);
+    /** The histograms' names (exposed as {@code _bucket}, {@code _count} and {@code _sum}). */
+    public static final List<String> HISTOGRAMS = List.of(LCORE_POLL);
+
+    /** The poll histogram's upper bounds in seconds: 2^k us for every bucket but the last, then +Inf. */
+    static double[] pollUpperBounds() {
+        double[] b = new double[LcoreCycles.POLL_BUCKETS];
+        for (int k = 0; k < b.length; k++) {
+            b[k] = LcoreCycles.bucketUpperUs(k) / 1e6;
+        }
+        return b;
+    }
 
     private final Supplier<SwitchSnapshot> source;
 
@@ -83,7 +103,8 @@ public final class SwitchCollector implements MultiCollector {
 
     /** Every metric name a scrape can show (counters with {@code _total}). */
     public static List<String> exposedNames() {
-        return java.util.stream.Stream.concat(COUNTERS.stream().map(n -> n + "_total"), GAUGES.stream()).toList();
+        return java.util.stream.Stream.of(COUNTERS.stream().map(n -> n + "_total"), GAUGES.stream(), HISTOGRAMS.stream())
+                .flatMap(x -> x).toList();
     }
 
     @Override
@@ -137,16 +158,23 @@ public final class SwitchCollector implements MultiCollector {
                 + " frame", null);
         CounterSnapshot.Builder frames = counter(LCORE_FRAMES, "Frames a poll loop received", null);
         CounterSnapshot.Builder bursts = counter(LCORE_BURSTS, "Polls of a poll loop that returned frames", null);
+        HistogramSnapshot.Builder polls = HistogramSnapshot.builder().name(LCORE_POLL).unit(Unit.SECONDS)
+                .help("Every poll of a poll loop (with frames or without) by how long it took, in powers of two"
+                        + " microseconds: a poll of milliseconds means the loop stalled");
+        double[] bounds = pollUpperBounds();
         for (SwitchSnapshot.LcoreSample c : s.lcores()) {
             Labels l = Labels.of("lcore", Integer.toString(c.lcore()), "cpu", Integer.toString(c.cpu()));
             busy.dataPoint(count(l, c.busyCycles()));
             idle.dataPoint(count(l, c.idleCycles()));
             frames.dataPoint(count(l, c.frames()));
             bursts.dataPoint(count(l, c.bursts()));
+            polls.dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder().labels(l)
+                    .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, c.polls()))
+                    .sum(s.tscHz() > 0 ? (double) (c.busyCycles() + c.idleCycles()) / s.tscHz() : 0).build());
         }
         return MetricSnapshots.of(rxp.build(), rxb.build(), txp.build(), txb.build(), drops.build(), flooded.build(),
                 learned.build(), portFail.build(), link.build(), info.build(), busy.build(), idle.build(),
-                frames.build(), bursts.build(),
+                frames.build(), bursts.build(), polls.build(),
                 gauge(TSC_HZ, "TSC cycles per second, to turn the lcore cycle counters into time")
                         .dataPoint(value(Labels.EMPTY, s.tscHz())).build(),
                 gauge(MAC_ENTRIES, "Live entries in the MAC table").dataPoint(value(Labels.EMPTY, s.macEntries()))
@@ -162,7 +190,7 @@ public final class SwitchCollector implements MultiCollector {
 
     @Override
     public List<String> getPrometheusNames() {
-        return java.util.stream.Stream.concat(COUNTERS.stream(), GAUGES.stream()).toList();
+        return java.util.stream.Stream.of(COUNTERS.stream(), GAUGES.stream(), HISTOGRAMS.stream()).flatMap(x -> x).toList();
     }
 
     private static CounterSnapshot.Builder counter(String name, String help, Unit unit) {

@@ -179,6 +179,17 @@ public final class ControlledSwitch extends SwitchNode {
                 lc.put("idle_cycles", s.idle());
                 lc.put("frames", s.frames());
                 lc.put("bursts", s.bursts());
+                lc.put("polls", s.pollCount());
+                int longest = s.longestBucket();
+                ArrayNode hist = lc.putArray("poll_histogram");
+                for (int k = 0; k <= longest; k++) {
+                    ObjectNode b = hist.addObject();
+                    putUnderUs(b, k);
+                    b.put("polls", s.polls()[k]);
+                }
+                if (longest >= 0) {
+                    putUnderUs(lc.putObject("longest_poll"), longest);
+                }
                 ArrayNode rxqs = lc.putArray("rxqs");
                 for (Port p : ports) {
                     for (int q = 0; q < p.config().queues(); q++) {
@@ -204,6 +215,16 @@ public final class ControlledSwitch extends SwitchNode {
         synchronized (pmdLock) {
             pmdBase = base;
             pmdSince = System.nanoTime();
+        }
+    }
+
+    /** A poll-histogram bucket's exclusive upper bound: "under_us": 2^k, or null for the last (16.8 s and more). */
+    private static void putUnderUs(ObjectNode o, int k) {
+        double under = LcoreCycles.bucketUpperUs(k);
+        if (Double.isInfinite(under)) {
+            o.putNull("under_us");
+        } else {
+            o.put("under_us", (long) under);
         }
     }
 

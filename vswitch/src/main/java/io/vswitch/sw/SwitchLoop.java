@@ -109,15 +109,16 @@ public final class SwitchLoop extends LcoreLoop {
      * @param txq      this lcore's own tx queue on every port (when a plan does not say otherwise)
      * @param fwd      this lcore's forwarding state (shared table; books into {@code fwd.counters()})
      * @param first    the plan to start with
+     * @param tscHz    TSC cycles per second ({@code Tsc.hz()}), for the poll-duration histogram
      */
-    public SwitchLoop(int cpu, PacketIo io, MbufSink sink, int txq, int burst, Forwarding fwd, Plan first) {
+    public SwitchLoop(int cpu, PacketIo io, MbufSink sink, int txq, int burst, Forwarding fwd, Plan first, long tscHz) {
         super(cpu);
         this.io = io;
         this.sink = sink;
         this.txq = txq;
         this.fwd = fwd;
         this.counters = fwd.counters();
-        this.cycles = new LcoreCycles(counters.ports());
+        this.cycles = new LcoreCycles(counters.ports(), tscHz);
         this.burst = burst;
         this.stage = new SwitchStage(counters.ports(), burst, Arena.global());
         this.pkts = Arena.global().allocate(ValueLayout.ADDRESS, burst);

@@ -19,6 +19,7 @@ import io.vswitch.dpdk.PacketIo;
 import io.vswitch.dpdk.Pdump;
 import io.vswitch.dpdk.PortEvents;
 import io.vswitch.dpdk.Prelink;
+import io.vswitch.dpdk.Tsc;
 import io.vswitch.dpdk.Vdev;
 import io.vswitch.dpdk.VhostSocket;
 import java.io.IOException;
@@ -231,7 +232,7 @@ public class SwitchNode {
             for (int l = 0; l < cfg.cpus().length; l++) {
                 SwitchLoop loop = new SwitchLoop(cfg.cpus()[l], io, sink, l, cfg.burst(),
                         new Forwarding(table, new PortCounters(EthPort.MAX_PORTS)),
-                        new SwitchLoop.Plan(0, new int[0], new int[0], none));
+                        new SwitchLoop.Plan(0, new int[0], new int[0], none), Tsc.hz());
                 loop.standInForEalLcore(l + 1);      // not rte_thread_register: dpdk-dumpcap can attach
                 loop.onFailure(stop::countDown);
                 loops.add(loop);

@@ -30,9 +30,10 @@ public record SwitchSnapshot(List<PortSample> ports, int macEntries, int macCapa
     /**
      * One poll loop's cycle accounting ({@link LcoreCycles}), as the loop counts it since it
      * started (pmd-stats-clear does not reset these: a counter only grows): TSC cycles in polls
-     * that returned frames (busy) and in empty polls (idle), frames and non-empty polls.
+     * that returned frames (busy) and in empty polls (idle), frames and non-empty polls, and
+     * every poll by duration ({@code polls[k]}: bucket k of {@link LcoreCycles#POLL_BUCKETS}).
      */
-    public record LcoreSample(int lcore, int cpu, long busyCycles, long idleCycles, long frames, long bursts) {}
+    public record LcoreSample(int lcore, int cpu, long busyCycles, long idleCycles, long frames, long bursts, long[] polls) {}
 
     /**
      * One port. {@code counters} is indexed by {@link PortCounters} kind; {@code rxq*} by rx
@@ -71,7 +72,7 @@ public record SwitchSnapshot(List<PortSample> ports, int macEntries, int macCapa
             List<SwitchLoop> loops = node.loops();
             for (int l = 0; l < loops.size(); l++) {
                 LcoreCycles.Snapshot c = loops.get(l).cycles().snapshot();
-                lcores.add(new LcoreSample(l, node.cpuOf(l), c.busy(), c.idle(), c.frames(), c.bursts()));
+                lcores.add(new LcoreSample(l, node.cpuOf(l), c.busy(), c.idle(), c.frames(), c.bursts(), c.polls()));
             }
             return new SwitchSnapshot(List.copyOf(ports), table.liveEntries(System.nanoTime()), table.capacity(),
                     table.learnFailures(), node.pool().inUse(), node.pool().size, List.copyOf(lcores), Tsc.hz());

@@ -91,6 +91,7 @@ class VswitchctlCommandTest {
             return record("port.stats", p, s);
         });
         rpc.register("fdb.show", p -> record("fdb.show", p, FDB));
+        rpc.register("pmd.stats", p -> record("pmd.stats", p, PMD));
         rpc.register("fdb.flush", p -> record("fdb.flush", p, JsonRpc.MAPPER.createObjectNode().put("flushed", 3)));
         rpc.register("boom", p -> {
             throw new IllegalStateException("x");
@@ -307,6 +308,32 @@ class VswitchctlCommandTest {
         assertOk(one);
         assertEquals(FDB.toString() + "\n", one.out());
         assertEquals(List.of("fdb.show {}", "fdb.show {\"port\":\"vm0\"}"), received);
+    }
+
+    /** pmd.stats of one lcore that polled two queues, with a 5 ms poll among its sub-microsecond ones. */
+    static final JsonNode PMD = json("""
+            {"seconds":2.0,"tsc_hz":2000000000,"lcores":[{"lcore":0,"cpu":1,"busy_pct":60.5,"cycles_per_frame":180.25,
+            "frames_per_burst":20.5,"busy_cycles":3000,"idle_cycles":2000,"frames":41,"bursts":2,
+            "rxqs":[{"port":"vm0","port_id":0,"queue":0,"busy_share_pct":75.0,"busy_cycles":2250},
+                    {"port":"vm1","port_id":1,"queue":0,"busy_share_pct":25.0,"busy_cycles":750}],
+            "polls":1204,"poll_histogram":[{"under_us":1,"polls":1200},{"under_us":2,"polls":3},{"under_us":4,"polls":0},
+            {"under_us":8,"polls":0},{"under_us":16,"polls":0},{"under_us":32,"polls":0},{"under_us":64,"polls":0},
+            {"under_us":128,"polls":0},{"under_us":256,"polls":0},{"under_us":512,"polls":0},{"under_us":1024,"polls":0},
+            {"under_us":2048,"polls":0},{"under_us":4096,"polls":0},{"under_us":8192,"polls":1}],
+            "longest_poll":{"under_us":8192}}]}""");
+
+    @Test
+    void pmdStatsShowsBusyRxqsAndPollsByDuration() {
+        Result r = run("pmd-stats");
+        assertOk(r);
+        assertEquals("""
+                over 2.0 s:
+                lcore 0 (cpu 1): busy 60.5 %, 180.25 cycles/frame, 20.5 frames/burst, 41 frames in 2 bursts
+                  rxq vm0 0: 75.0 % of busy cycles
+                  rxq vm1 0: 25.0 % of busy cycles
+                  polls by duration: <1 us: 1200, <2 us: 3, <8192 us: 1
+                """, r.out());
+        assertEquals(PMD.toString() + "\n", run("pmd-stats", "--json").out());
     }
 
     @Test

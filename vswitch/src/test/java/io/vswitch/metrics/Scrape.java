@@ -25,8 +25,26 @@ record Scrape(Map<String, Family> families) {
             + " encoding=delimited";
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    /** A family: its type (COUNTER, GAUGE) and its samples, each labels to value. */
-    record Family(String name, String type, String help, Map<Map<String, String>, Double> samples) {
+    /**
+     * A family: its type (COUNTER, GAUGE, HISTOGRAM) and its samples, each labels to value (a
+     * histogram's: its count); a histogram's buckets per labels, each upper bound to its
+     * cumulative count.
+     */
+    record Family(String name, String type, String help, Map<Map<String, String>, Double> samples,
+                  Map<Map<String, String>, Map<Double, Long>> buckets, Map<Map<String, String>, Double> sums) {
+        /** The cumulative bucket counts (upper bound to count) of the histogram sample with {@code labels}. */
+        Map<Double, Long> buckets(String... labels) {
+            Map<String, String> want = new TreeMap<>();
+            for (int i = 0; i < labels.length; i += 2) {
+                want.put(labels[i], labels[i + 1]);
+            }
+            Map<Double, Long> b = buckets.get(want);
+            if (b == null) {
+                throw new AssertionError(name + " has no histogram " + want + "; it has " + buckets.keySet());
+            }
+            return b;
+        }
+
         double value(String... labels) {
             Map<String, String> want = new TreeMap<>();
             for (int i = 0; i < labels.length; i += 2) {
@@ -71,19 +89,30 @@ record Scrape(Map<String, Family> families) {
         Metrics.MetricFamily f;
         while ((f = Metrics.MetricFamily.parseDelimitedFrom(in)) != null) {
             Map<Map<String, String>, Double> samples = new LinkedHashMap<>();
+            Map<Map<String, String>, Map<Double, Long>> buckets = new LinkedHashMap<>();
+            Map<Map<String, String>, Double> sums = new LinkedHashMap<>();
             for (Metrics.Metric m : f.getMetricList()) {
                 Map<String, String> labels = m.getLabelList().stream().collect(Collectors.toMap(
                         Metrics.LabelPair::getName, Metrics.LabelPair::getValue, (a, b) -> a, TreeMap::new));
                 double v = switch (f.getType()) {
                     case COUNTER -> m.getCounter().getValue();
                     case GAUGE -> m.getGauge().getValue();
+                    case HISTOGRAM -> {
+                        Map<Double, Long> b = new TreeMap<>();
+                        for (Metrics.Bucket x : m.getHistogram().getBucketList()) {
+                            b.put(x.getUpperBound(), x.getCumulativeCount());
+                        }
+                        buckets.put(labels, b);
+                        sums.put(labels, m.getHistogram().getSampleSum());
+                        yield (double) m.getHistogram().getSampleCount();
+                    }
                     default -> throw new AssertionError(f.getName() + ": unexpected type " + f.getType());
                 };
                 if (samples.put(labels, v) != null) {
                     throw new AssertionError(f.getName() + ": two samples with labels " + labels);
                 }
             }
-            if (out.put(f.getName(), new Family(f.getName(), f.getType().name(), f.getHelp(), samples)) != null) {
+            if (out.put(f.getName(), new Family(f.getName(), f.getType().name(), f.getHelp(), samples, buckets, sums)) != null) {
                 throw new AssertionError("family " + f.getName() + " twice");
             }
         }

@@ -8,6 +8,7 @@ import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.vswitch.ExitCode;
 import io.vswitch.UserError;
+import io.vswitch.datapath.LcoreCycles;
 import io.vswitch.datapath.PortCounters;
 import io.vswitch.reflector.VswitchCommand;
 import io.vswitch.sw.SwitchSnapshot;
@@ -42,9 +43,18 @@ class SwitchCollectorTest {
                 new PortSample("vm1", 1, "vhost-user-client", false, c1, new long[] {9}, new long[] {576},
                         new long[] {1, 2}, new long[] {64, 128})),
                 2, 8192, 1, 77, 8191,
-                List.of(new SwitchSnapshot.LcoreSample(0, 2, 3000, 7000, 40, 4),
-                        new SwitchSnapshot.LcoreSample(1, 3, 0, 9000, 0, 0)),
+                List.of(new SwitchSnapshot.LcoreSample(0, 2, 3000, 7000, 40, 4, polls(0, 10, 1, 3, 13, 1)),
+                        new SwitchSnapshot.LcoreSample(1, 3, 0, 9000, 0, 0, polls(0, 2, LcoreCycles.POLL_BUCKETS - 1, 1))),
                 2_000_000_000L);
+    }
+
+    /** A poll histogram: pairs of (bucket, polls). */
+    static long[] polls(int... bucketCount) {
+        long[] p = new long[LcoreCycles.POLL_BUCKETS];
+        for (int i = 0; i < bucketCount.length; i += 2) {
+            p[bucketCount[i]] = bucketCount[i + 1];
+        }
+        return p;
     }
 
     static Scrape scrape(SwitchSnapshot s) throws Exception {
@@ -74,6 +84,8 @@ class SwitchCollectorTest {
             assertTrue(!f.help().isBlank(), f.name() + " has help");
             if (f.type().equals("COUNTER")) {
                 assertTrue(f.name().endsWith("_total"), "a counter ends in _total: " + f.name());
+            } else if (f.type().equals("HISTOGRAM")) {
+                assertTrue(f.name().endsWith("_seconds"), "a histogram of durations in base units: " + f.name());
             } else {
                 assertEquals("GAUGE", f.type(), f.name());
                 assertTrue(!f.name().endsWith("_total") && !f.name().endsWith("_count"), f.name());
@@ -127,6 +139,25 @@ class SwitchCollectorTest {
         assertEquals(4, s.family("vswitch_lcore_bursts_total").value("lcore", "0", "cpu", "2"));
         assertEquals(2, s.family("vswitch_lcore_busy_cycles_total").samples().size(), "one sample per lcore");
         assertEquals(2e9, s.family("vswitch_tsc_hz").value());
+    }
+
+    @Test
+    void pollDurationsAreAHistogramInPowersOfTwoMicroseconds() throws Exception {
+        Scrape.Family h = scrape(fake()).family("vswitch_lcore_poll_seconds");
+        assertEquals("HISTOGRAM", h.type());
+        assertEquals(14, h.value("lcore", "0", "cpu", "2"), "count: every poll");
+        Map<Double, Long> b = h.buckets("lcore", "0", "cpu", "2");
+        assertEquals(10, b.get(1e-6), "under 1 us");
+        assertEquals(13, b.get(2e-6), "cumulative: under 2 us");
+        assertEquals(13, b.get(4096e-6));
+        assertEquals(14, b.get(8192e-6), "the 5 ms poll");
+        assertEquals(14, b.get(Double.POSITIVE_INFINITY));
+        assertEquals(LcoreCycles.POLL_BUCKETS, b.size(), "2^0 .. 2^24 us and +Inf");
+        assertEquals(10_000 / 2e9, h.sums().get(Map.of("cpu", "2", "lcore", "0")), 1e-15, "sum: busy + idle cycles over tsc_hz");
+        Map<Double, Long> stalled = h.buckets("lcore", "1", "cpu", "3");
+        assertEquals(2, stalled.get((double) (1 << 23) * 1e-6), "a poll of 16.8 s or more is only under +Inf");
+        assertEquals(3, stalled.get(Double.POSITIVE_INFINITY));
+        assertTrue(text(fake()).contains("# TYPE vswitch_lcore_poll_seconds histogram\n"));
     }
 
     @Test

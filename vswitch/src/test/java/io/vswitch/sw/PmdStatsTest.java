@@ -95,6 +95,16 @@ class PmdStatsTest {
                 share += q.get("busy_share_pct").asDouble();
             }
             assertEquals(100.0, share, 0.1, "the rx queues' shares add up: " + l);
+            long polls = l.get("polls").asLong(), inHistogram = 0;
+            for (JsonNode b : l.get("poll_histogram")) {
+                inHistogram += b.get("polls").asLong();
+            }
+            assertEquals(polls, inHistogram, "every poll is in the histogram: " + l);
+            assertTrue(polls >= l.get("bursts").asLong() && polls > 0, "polls with frames and without: " + l);
+            JsonNode hist = l.get("poll_histogram");
+            assertTrue(hist.get(hist.size() - 1).get("polls").asLong() > 0, "it ends at its longest bucket: " + l);
+            assertEquals(hist.get(hist.size() - 1).get("under_us"), l.get("longest_poll").get("under_us"), l.toString());
+            assertEquals(1L << (hist.size() - 1), l.get("longest_poll").get("under_us").asLong(), "powers of two us: " + l);
             assertTrue(busy.get("seconds").asDouble() >= 1.9, busy.toString());
 
             for (Proc p : procs) {

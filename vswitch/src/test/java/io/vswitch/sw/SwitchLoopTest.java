@@ -103,7 +103,7 @@ class SwitchLoopTest {
 
     static SwitchLoop loop(PacketIo io, SwitchLoop.Plan plan) {
         return new SwitchLoop(0, io, sink(io), 0, BURST, new Forwarding(new MacTable(64, 1_000_000_000_000L),
-                new PortCounters(PORTS)), plan);
+                new PortCounters(PORTS)), plan, 1_000_000_000L);
     }
 
     static final Map<Integer, Integer> TRUNKS = Map.of(0, 0, 1, 0, 2, 0);
