@@ -131,6 +131,21 @@ record Scrape(Map<String, Family> families) {
         return List.copyOf(families.keySet());
     }
 
+    /** The names PromQL reads: the families' names, a histogram's as its _bucket, _count and _sum series. */
+    java.util.Set<String> seriesNames() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (Family f : families.values()) {
+            if (f.type().equals("HISTOGRAM")) {
+                for (String series : List.of("_bucket", "_count", "_sum")) {
+                    out.add(f.name() + series);
+                }
+            } else {
+                out.add(f.name());
+            }
+        }
+        return out;
+    }
+
     /** The text format, as a person or curl sees it. */
     static String text(int port) throws IOException, InterruptedException {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
