@@ -173,11 +173,24 @@ public class SwitchNode {
     }
 
     /** The EAL arguments: no devices (ports are hot-plugged), the control thread on the CPUs the loops leave. */
-    static List<String> ealArgs(Config cfg, List<Integer> allowed) {
+    public static List<String> ealArgs(Config cfg, List<Integer> allowed) {
         // loop lcores 1..n mapped to the loops' CPUs: each loop thread stands in for one (LcoreLoop.standInForEalLcore)
+        List<String> extra = cfg.ealExtra();
+        if (!cfg.noHuge() && extra.stream().noneMatch(a -> a.startsWith("--base-virtaddr"))) {
+            // dpdk-dumpcap attaches as a secondary process and must map the hugepage memory at the
+            // switch's addresses; EAL's default puts it just below the shared libraries, where a
+            // secondary's own randomised mappings often sit ("Cannot get a virtual area at requested
+            // address"). 16 TiB is far from both the libraries (0x7f..) and PIE programs (0x55..), and
+            // above the JVM's compressed-oop heap (< 32 GiB). A hint: EAL maps elsewhere if it is taken.
+            extra = new ArrayList<>(extra);
+            extra.add(0, BASE_VIRTADDR);
+        }
         return Dataplane.ealArgs(new Dataplane.EalOptions("vswitch", cfg.cpus(), true, cfg.filePrefix(), cfg.noHuge(),
-                cfg.memoryMb(), List.of(), false, cfg.ealExtra()), allowed);
+                cfg.memoryMb(), List.of(), false, extra), allowed);
     }
+
+    /** Where the switch asks EAL to map its hugepage memory (see {@link #ealArgs}). */
+    public static final String BASE_VIRTADDR = "--base-virtaddr=0x100000000000";
 
     /** The port a {@code --vdev} asks for: named after its device. */
     static PortConfig fromVdev(Vdev v) {

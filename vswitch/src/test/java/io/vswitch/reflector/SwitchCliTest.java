@@ -43,6 +43,19 @@ class SwitchCliTest {
     }
 
     @Test
+    void hugepageMemoryIsAskedForAwayFromWhereASecondaryMapsItsOwn() {
+        List<String> eal = SwitchNode.ealArgs(config("--mode", "switch", "--lcores", "1"), List.of(0, 1));
+        assertTrue(eal.contains(SwitchNode.BASE_VIRTADDR), "so that dpdk-dumpcap can map it: " + eal);
+        assertEquals("--base-virtaddr=0x100000000000", SwitchNode.BASE_VIRTADDR);
+        List<String> memfd = SwitchNode.ealArgs(config("--mode", "switch", "--lcores", "1", "--no-huge"), List.of(0, 1));
+        assertTrue(memfd.stream().noneMatch(a -> a.startsWith("--base-virtaddr")), "--no-huge: no secondary can attach: " + memfd);
+        List<String> own = SwitchNode.ealArgs(config("--mode", "switch", "--lcores", "1", "--", "--base-virtaddr=0x200000000000"),
+                List.of(0, 1));
+        assertEquals(1, own.stream().filter(a -> a.startsWith("--base-virtaddr")).count(), own.toString());
+        assertTrue(own.contains("--base-virtaddr=0x200000000000"), "the user's own wins: " + own);
+    }
+
+    @Test
     void theIssueCommandLineParsesWithDefaults() {
         SwitchNode.Config c = config("--mode", "switch", "--vdev", "net_vhost0,iface=/tmp/a", "--vdev",
                 "net_vhost1,iface=/tmp/b,client=1", "--vdev", "net_tap0,iface=vsw0", "--vdev",
