@@ -500,13 +500,14 @@ public final class VswitchctlCommand implements Callable<Integer> {
                             + " % of busy cycles");
                 }
                 StringBuilder h = new StringBuilder();
+                long below = 0;                        // the previous bucket's bound: the last bucket's lower one
                 for (JsonNode b : l.path("poll_histogram")) {
-                    if (b.path("polls").asLong() == 0) {
-                        continue;
-                    }
                     JsonNode under = b.path("under_us");
-                    h.append(h.isEmpty() ? "" : ", ").append(under.isNumber() ? "<" + under.asLong() + " us" : ">=16777216 us")
-                            .append(": ").append(b.path("polls").asLong());
+                    if (b.path("polls").asLong() != 0) {
+                        h.append(h.isEmpty() ? "" : ", ").append(under.isNumber() ? "<" + under.asLong() : ">=" + below)
+                                .append(" us: ").append(b.path("polls").asLong());
+                    }
+                    below = under.asLong(below);
                 }
                 if (!h.isEmpty()) {
                     out.println("  polls by duration: " + h);
