@@ -50,23 +50,40 @@ public final class NativeLibs {
         return s.get();
     }
 
-    /** Where the shim was loaded from (for diagnostics). */
+    /**
+     * Where the shim was loaded from (for diagnostics). A copy extracted from the jar is
+     * deleted as soon as it is loaded, so this file may no longer exist.
+     */
     public static Path shimPath() {
-        return ShimPath.PATH;
+        return ShimPath.SHIM.path();
     }
 
+    /** The shim's file, and whether it is our own copy out of the jar (deleted once loaded). */
+    private record Shim(Path path, boolean extracted) {}
+
     private static final class ShimPath {
-        static final Path PATH = locateShim();
+        static final Shim SHIM = locateShim();
     }
 
     private static SymbolLookup build() {
         Arena arena = Arena.global();
+        Shim located = ShimPath.SHIM;
         SymbolLookup shim;
         try {
-            shim = SymbolLookup.libraryLookup(shimPath(), arena);
+            shim = SymbolLookup.libraryLookup(located.path(), arena);
         } catch (IllegalArgumentException e) {
-            throw new UnsatisfiedLinkError("cannot load " + shimPath() + ": " + e.getMessage()
+            throw new UnsatisfiedLinkError("cannot load " + located.path() + ": " + e.getMessage()
                     + " (are the DPDK libraries installed? run bin/setup)");
+        } finally {
+            // dlopen has mapped it (the global arena never unloads it): the name is no longer needed. Deleting it
+            // now rather than at exit leaves nothing in /tmp after a kill -9 or a crash (one file per start, else).
+            if (located.extracted()) {
+                try {
+                    Files.deleteIfExists(located.path());
+                } catch (IOException e) {
+                    located.path().toFile().deleteOnExit();
+                }
+            }
         }
         SymbolLookup all = shim;
         for (String plugin : PLUGINS) {
@@ -95,14 +112,14 @@ public final class NativeLibs {
         };
     }
 
-    private static Path locateShim() {
+    private static Shim locateShim() {
         String override = System.getProperty("vswitch.shim");
         if (override != null) {
             Path p = Path.of(override);
             if (!Files.isRegularFile(p)) {
                 throw new UnsatisfiedLinkError("-Dvswitch.shim=" + override + " is not a file");
             }
-            return p;
+            return new Shim(p, false);
         }
         URL url = NativeLibs.class.getResource(RESOURCE);
         if (url == null) {
@@ -111,19 +128,23 @@ public final class NativeLibs {
         }
         if ("file".equals(url.getProtocol())) {
             try {
-                return Path.of(url.toURI());
+                return new Shim(Path.of(url.toURI()), false);
             } catch (URISyntaxException e) {
                 throw new UnsatisfiedLinkError("bad shim URL " + url);
             }
         }
         // Inside a jar: dlopen needs a file.
+        Path tmp = null;
         try (InputStream in = url.openStream()) {
-            Path tmp = Files.createTempFile("libvsshim", ".so");
+            tmp = Files.createTempFile("libvsshim", ".so");
             Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            tmp.toFile().deleteOnExit();
-            return tmp;
+            return new Shim(tmp, true);
         } catch (IOException e) {
-            throw new UnsatisfiedLinkError("cannot extract libvsshim.so: " + e.getMessage());
+            if (tmp != null) {
+                tmp.toFile().delete();
+            }
+            throw new UnsatisfiedLinkError("cannot extract libvsshim.so to " + System.getProperty("java.io.tmpdir")
+                    + ": " + e.getMessage());
         }
     }
 }
