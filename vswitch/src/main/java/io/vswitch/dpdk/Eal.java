@@ -168,6 +168,23 @@ public final class Eal {
         return strerror(vsshim_h.vs_errno());
     }
 
+    /** Free hugepage memory in MB, over every page size (0 when it cannot be read). */
+    public static long freeHugepageMb() {
+        long kb = 0;
+        try (var dirs = Files.list(Path.of("/sys/kernel/mm/hugepages"))) {
+            for (Path d : dirs.toList()) {
+                // hugepages-2048kB/free_hugepages
+                String name = d.getFileName().toString();
+                if (name.startsWith("hugepages-") && name.endsWith("kB")) {
+                    kb += readLong(d.resolve("free_hugepages")) * Long.parseLong(name.substring(10, name.length() - 2));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return kb / 1024;
+    }
+
     /** Fails with a fix when no hugepages are reserved or hugetlbfs is not mounted. */
     static void checkHugepages() {
         long total = 0;

@@ -13,6 +13,7 @@ import io.vswitch.datapath.TxQueueMap;
 import io.vswitch.dpdk.Dataplane;
 import io.vswitch.dpdk.DpdkException;
 import io.vswitch.dpdk.DpdkIo;
+import io.vswitch.dpdk.Eal;
 import io.vswitch.dpdk.EthPort;
 import io.vswitch.dpdk.Mempool;
 import io.vswitch.dpdk.PacketIo;
@@ -174,19 +175,48 @@ public class SwitchNode {
 
     /** The EAL arguments: no devices (ports are hot-plugged), the control thread on the CPUs the loops leave. */
     public static List<String> ealArgs(Config cfg, List<Integer> allowed) {
+        return ealArgs(cfg, allowed, cfg.noHuge() ? 0 : Eal.freeHugepageMb());
+    }
+
+    /**
+     * As {@link #ealArgs(Config, List)}, with {@code freeHugeMb} MB of hugepages free (for the
+     * memory set aside for dpdk-dumpcap: {@link #CAPTURE_PREALLOC_MB}).
+     */
+    public static List<String> ealArgs(Config cfg, List<Integer> allowed, long freeHugeMb) {
         // loop lcores 1..n mapped to the loops' CPUs: each loop thread stands in for one (LcoreLoop.standInForEalLcore)
-        List<String> extra = cfg.ealExtra();
+        List<String> extra = new ArrayList<>(cfg.ealExtra());
         if (!cfg.noHuge() && extra.stream().noneMatch(a -> a.startsWith("--base-virtaddr"))) {
             // dpdk-dumpcap attaches as a secondary process and must map the hugepage memory at the
             // switch's addresses; EAL's default puts it just below the shared libraries, where a
             // secondary's own randomised mappings often sit ("Cannot get a virtual area at requested
             // address"). 16 TiB is far from both the libraries (0x7f..) and PIE programs (0x55..), and
             // above the JVM's compressed-oop heap (< 32 GiB). A hint: EAL maps elsewhere if it is taken.
-            extra = new ArrayList<>(extra);
             extra.add(0, BASE_VIRTADDR);
+        }
+        if (preallocates(cfg, extra, freeHugeMb)) {
+            // Memory mapped at start-up and never given back, so a dumpcap's ring and mbufs (12 MB with its
+            // defaults) come out of memory the heap already has. Without it the heap grows for them: the
+            // secondary holds the shared heap's spinlock while it asks the switch (over EAL's IPC) to map
+            // more pages, and a dumpcap killed then (Ctrl-C in its first 0.1 s, kill -9) leaves that lock
+            // held for good: every later rte_malloc of the switch spins (add-port, a guest connecting,
+            // the shutdown). Measured: 4 of 8 dumpcaps killed 50-150 ms into their start did it; 0 of 10 so.
+            extra.addAll(0, List.of("-m", Integer.toString(CAPTURE_PREALLOC_MB)));
         }
         return Dataplane.ealArgs(new Dataplane.EalOptions("vswitch", cfg.cpus(), true, cfg.filePrefix(), cfg.noHuge(),
                 cfg.memoryMb(), List.of(), false, extra), allowed);
+    }
+
+    /**
+     * Hugepage memory (MB) the switch has EAL map at start-up ({@code -m}) when it uses hugepages,
+     * the user's EAL arguments give no amount ({@code -m}, {@code --socket-mem}, {@code --legacy-mem})
+     * and at least this much is free: its own (28 MB with one port) plus room for dpdk-dumpcaps
+     * (12 MB each with their defaults) without the heap growing while one attaches (see {@link #ealArgs}).
+     */
+    public static final int CAPTURE_PREALLOC_MB = 128;
+
+    static boolean preallocates(Config cfg, List<String> extra, long freeHugeMb) {
+        return !cfg.noHuge() && freeHugeMb >= CAPTURE_PREALLOC_MB && extra.stream().noneMatch(a -> a.equals("-m")
+                || a.startsWith("-m=") || a.startsWith("--socket-mem") || a.equals("--legacy-mem"));
     }
 
     /** Where the switch asks EAL to map its hugepage memory (see {@link #ealArgs}). */
@@ -224,8 +254,13 @@ public class SwitchNode {
         if (takeover != null) {
             log(takeover);
         }
-        List<String> eal = ealArgs(cfg, allowed);
+        long freeHugeMb = cfg.noHuge() ? 0 : Eal.freeHugepageMb();
+        List<String> eal = ealArgs(cfg, allowed, freeHugeMb);
         log("EAL " + String.join(" ", eal.subList(1, eal.size())));
+        if (!preallocates(cfg, cfg.ealExtra(), freeHugeMb) && preallocates(cfg, cfg.ealExtra(), Long.MAX_VALUE)) {
+            log("only " + freeHugeMb + " MB of hugepages free: no memory set aside for dpdk-dumpcap (-m "
+                    + CAPTURE_PREALLOC_MB + "); a dumpcap killed while it attaches could then stall port changes");
+        }
         dp = Dataplane.open(eal);
         log(Pdump.note());
         List<Thread> threads = new ArrayList<>();

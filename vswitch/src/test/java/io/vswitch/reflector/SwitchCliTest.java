@@ -56,6 +56,25 @@ class SwitchCliTest {
     }
 
     @Test
+    void hugepageMemoryIsMappedAtStartUpWithRoomForDumpcap() {
+        int mb = SwitchNode.CAPTURE_PREALLOC_MB;
+        List<String> eal = SwitchNode.ealArgs(config("--mode", "switch", "--lcores", "1"), List.of(0, 1), 2048);
+        assertEquals(Integer.toString(mb), eal.get(eal.indexOf("-m") + 1), "mapped at start-up: " + eal);
+        List<String> short_ = SwitchNode.ealArgs(config("--mode", "switch", "--lcores", "1"), List.of(0, 1), mb - 2);
+        assertTrue(!short_.contains("-m"), "not when fewer hugepages are free (the switch starts all the same): " + short_);
+        List<String> memfd = SwitchNode.ealArgs(config("--mode", "switch", "--lcores", "1", "--no-huge"), List.of(0, 1), 2048);
+        assertEquals(1, memfd.stream().filter("-m"::equals).count(), memfd.toString());
+        assertEquals("512", memfd.get(memfd.indexOf("-m") + 1), "--no-huge keeps its own -m: " + memfd);
+        for (String own : List.of("--socket-mem=256", "--legacy-mem", "-m=64")) {
+            List<String> e = SwitchNode.ealArgs(config("--mode", "switch", "--lcores", "1", "--", own), List.of(0, 1), 2048);
+            assertTrue(!e.contains("-m") && e.contains(own), "the user's own amount wins: " + e);
+        }
+        List<String> ownM = SwitchNode.ealArgs(config("--mode", "switch", "--lcores", "1", "--", "-m", "300"), List.of(0, 1), 2048);
+        assertEquals(1, ownM.stream().filter("-m"::equals).count(), ownM.toString());
+        assertEquals("300", ownM.get(ownM.indexOf("-m") + 1), ownM.toString());
+    }
+
+    @Test
     void theIssueCommandLineParsesWithDefaults() {
         SwitchNode.Config c = config("--mode", "switch", "--vdev", "net_vhost0,iface=/tmp/a", "--vdev",
                 "net_vhost1,iface=/tmp/b,client=1", "--vdev", "net_tap0,iface=vsw0", "--vdev",
