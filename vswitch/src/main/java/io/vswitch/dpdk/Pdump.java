@@ -39,10 +39,21 @@ public final class Pdump {
             return;
         }
         initialised = true;
-        note = ealArgs.contains("--no-huge")
-                ? "packet capture: not with --no-huge (dpdk-dumpcap, a secondary process, cannot map memfd memory);"
-                        + " run with hugepages for `dpdk-dumpcap --file-prefix " + prefix + " -i PORT`"
-                : "packet capture: dpdk-dumpcap --file-prefix " + prefix + " -i PORT -w FILE.pcapng";
+        note = note(ealArgs, prefix);
+    }
+
+    /** The start-up line about capture for these EAL arguments (prefix: the --file-prefix). */
+    static String note(List<String> ealArgs, String prefix) {
+        if (ealArgs.contains("--no-huge")) {
+            return "packet capture: not with --no-huge (dpdk-dumpcap, a secondary process, cannot map memfd memory);"
+                    + " run with hugepages for `dpdk-dumpcap --file-prefix " + prefix + " -i PORT`";
+        }
+        if (ealArgs.contains("--huge-unlink") || ealArgs.stream().anyMatch(a -> a.startsWith("--huge-unlink="))) {
+            // the hugepage files are gone as soon as they are mapped: a secondary has nothing to open
+            return "packet capture: not with --huge-unlink (dpdk-dumpcap, a secondary process, must open the"
+                    + " hugepage files: EAL: Error allocating from heap); run without it to capture";
+        }
+        return "packet capture: dpdk-dumpcap --file-prefix " + prefix + " -i PORT -w FILE.pcapng";
     }
 
     /** rte_pdump_uninit before rte_eal_cleanup. */
