@@ -63,10 +63,30 @@ public final class Eal {
         return initialised;
     }
 
-    /** rte_eal_cleanup; safe to call when init failed or never ran. */
+    /** How long {@link #cleanup} waits for rte_eal_cleanup before it goes on without it. */
+    static final long CLEANUP_WAIT_MS = 10_000;
+
+    /**
+     * rte_eal_cleanup; safe to call when init failed or never ran. It runs on a thread of its own
+     * and is given {@link #CLEANUP_WAIT_MS}: a DPDK secondary process (dpdk-dumpcap) killed while
+     * it held a lock in the shared memory (the memory hot-plug lock, taken while it maps our
+     * memory) leaves that lock held, and rte_eal_cleanup would spin on it for ever, so the process
+     * would never exit. Then one line says so and the program exits all the same (the thread is a
+     * daemon; the runtime files are removed below either way).
+     */
     public static synchronized void cleanup() {
         if (initialised) {
-            rte_eal_cleanup();
+            Thread t = Thread.ofPlatform().daemon().name("eal-cleanup").start(() -> rte_eal_cleanup());
+            try {
+                if (!t.join(java.time.Duration.ofMillis(CLEANUP_WAIT_MS))) {
+                    String program = initArgs.isEmpty() ? "vswitch" : initArgs.get(0);
+                    System.err.println(program + ": DPDK's rte_eal_cleanup did not return in " + CLEANUP_WAIT_MS / 1000
+                            + " s: a DPDK secondary process (dpdk-dumpcap?) was killed holding a lock in the shared"
+                            + " memory; exiting without it");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             initialised = false;
             if (runtimeDir != null) {
                 deleteTree(runtimeDir);  // EAL leaves it (config, mp socket, fbarrays); nobody needs it once we are gone
