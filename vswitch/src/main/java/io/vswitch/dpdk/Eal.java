@@ -188,35 +188,52 @@ public final class Eal {
         return strerror(vsshim_h.vs_errno());
     }
 
-    /** Free hugepage memory in MB, over every page size (0 when it cannot be read). */
-    public static long freeHugepageMb() {
-        long kb = 0;
-        try (var dirs = Files.list(Path.of("/sys/kernel/mm/hugepages"))) {
+    private static final Path HUGEPAGES_SYS = Path.of("/sys/kernel/mm/hugepages");
+
+    /** Hugepages over every page size: reserved and free pages, and the free ones' size in kB. */
+    private record Hugepages(long total, long free, long freeKb) {}
+
+    /** Reads {@link #HUGEPAGES_SYS}: one directory per page size, {@code hugepages-2048kB/{nr,free}_hugepages}. */
+    private static Hugepages hugepages() throws IOException {
+        long total = 0;
+        long free = 0;
+        long freeKb = 0;
+        try (var dirs = Files.list(HUGEPAGES_SYS)) {
             for (Path d : dirs.toList()) {
-                // hugepages-2048kB/free_hugepages
                 String name = d.getFileName().toString();
+                long pages = readLong(d.resolve("free_hugepages"));
+                total += readLong(d.resolve("nr_hugepages"));
+                free += pages;
                 if (name.startsWith("hugepages-") && name.endsWith("kB")) {
-                    kb += readLong(d.resolve("free_hugepages")) * Long.parseLong(name.substring(10, name.length() - 2));
+                    freeKb += pages * Long.parseLong(name.substring("hugepages-".length(), name.length() - 2));
                 }
             }
-        } catch (IOException | NumberFormatException e) {
+        } catch (NumberFormatException e) {
+            throw new IOException("unexpected page size directory under " + HUGEPAGES_SYS + ": " + e.getMessage());
+        }
+        return new Hugepages(total, free, freeKb);
+    }
+
+    /** Free hugepage memory in MB, over every page size (0 when it cannot be read). */
+    public static long freeHugepageMb() {
+        try {
+            return hugepages().freeKb() / 1024;
+        } catch (IOException e) {
             return 0;
         }
-        return kb / 1024;
     }
 
     /** Fails with a fix when no hugepages are reserved or hugetlbfs is not mounted. */
     static void checkHugepages() {
-        long total = 0;
-        long free = 0;
-        Path sys = Path.of("/sys/kernel/mm/hugepages");
-        try (var dirs = Files.list(sys)) {
-            for (Path d : dirs.toList()) {
-                total += readLong(d.resolve("nr_hugepages"));
-                free += readLong(d.resolve("free_hugepages"));
-            }
+        long total;
+        long free;
+        try {
+            Hugepages h = hugepages();
+            total = h.total();
+            free = h.free();
         } catch (IOException e) {
-            throw new DpdkException(DpdkException.Kind.HUGEPAGES, "cannot read " + sys + ": is this Linux with hugepage support?");
+            throw new DpdkException(DpdkException.Kind.HUGEPAGES, "cannot read " + HUGEPAGES_SYS
+                    + ": is this Linux with hugepage support?");
         }
         if (total == 0) {
             throw new DpdkException(DpdkException.Kind.HUGEPAGES, "no hugepages reserved: run `echo 1024 > /proc/sys/vm/nr_hugepages`"
